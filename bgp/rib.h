@@ -1,0 +1,147 @@
+/*
+ * rib.h: the Loc-RIB with every path kept, best-path selection, and
+ * compiled import/export policy (internal to bgp/).
+ *
+ * Sections by file: radix.c (a path-compressed binary trie per family),
+ * rib.c (prefixes and their paths, slab-allocated), decide.c (RFC 4271
+ * 9.1.2.2 plus RFC 4456 tie-breaks), policy.c / prefixset.c (compiled
+ * BGPRoutePolicy programs).
+ *
+ * Every path is kept, also those that import policy rejected or loop
+ * detection refused (flagged, not used for the decision), so a policy change
+ * re-evaluates them without asking the peer again.
+ */
+#ifndef BGP_RIB_H
+#define BGP_RIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "bgp/addr.h"
+#include "bgp/attr.h"
+#include "bgp/model.h"
+
+/*
+ * Where a path came from. Owned by the peer (or by the speaker for local
+ * origination), which must rib_flush_src() before freeing it.
+ */
+struct path_src {
+	uint32_t	 id;		/* unique, stable while it lives */
+	const char	*name;		/* session name, or "local" */
+	int		 local;		/* locally originated */
+	int		 ebgp;
+	int		 rr_client;	/* the peer is our RR client */
+	uint32_t	 remote_as;
+	uint32_t	 router_id;	/* the peer's BGP identifier */
+	struct addr	 addr;		/* the peer's address */
+	uint64_t	 npaths[2];	/* by family index, kept by rib.c */
+	uint64_t	 naccepted[2];
+};
+
+/* Why a path does not take part in the decision. */
+enum path_filter {
+	PATH_OK = 0,
+	PATH_REJECTED,			/* import policy */
+	PATH_LOOP_AS,			/* own AS in AS_PATH */
+	PATH_LOOP_ORIGINATOR,		/* own router ID as ORIGINATOR_ID */
+	PATH_LOOP_CLUSTER		/* own cluster ID in CLUSTER_LIST */
+};
+
+struct path {
+	struct path		*next;	/* in the prefix's list */
+	struct path_src		*src;
+	struct attrs		*attrs;	/* interned, one reference held */
+	time_t			 since;
+	enum path_filter	 filter;
+	uint8_t			 best;	/* selected (or ECMP member) */
+};
+
+struct rib_entry {			/* one prefix */
+	struct prefix		 prefix;
+	struct path		*paths;
+	struct path		*best;	/* NULL when no usable path */
+};
+
+struct rib_hooks {
+	void	*arg;
+	/*
+	 * After the best path of a prefix changed (including to or from
+	 * none). old_best's attributes stay valid during the call.
+	 */
+	void	(*best_change)(void *arg, const struct rib_entry *,
+		    const struct path *old_best, const struct attrs *old_attrs);
+};
+
+struct decide_ctx {			/* what the decision depends on */
+	uint32_t	 local_as;
+	uint32_t	 router_id;
+	uint32_t	 max_paths;
+};
+
+/* rib.c */
+struct rib	*rib_new(const struct rib_hooks *, const struct decide_ctx *);
+void		 rib_free(struct rib *);	/* must be empty of peer paths */
+void		 rib_set_ctx(struct rib *, const struct decide_ctx *);
+/*
+ * Add or replace src's path for prefix p. attrs is interned by the caller;
+ * the RIB takes over that reference.
+ */
+void		 rib_update(struct rib *, const struct prefix *,
+		    struct path_src *, struct attrs *, enum path_filter);
+void		 rib_withdraw(struct rib *, const struct prefix *,
+		    struct path_src *);
+/* Remove every path of src (peer down). */
+void		 rib_flush_src(struct rib *, struct path_src *);
+/*
+ * Re-run the filter of every path of src (policy change): refilter returns
+ * the new filter verdict for a path.
+ */
+void		 rib_refilter_src(struct rib *, struct path_src *,
+		    enum path_filter (*refilter)(void *, const struct prefix *,
+		    const struct attrs *), void *arg);
+const struct rib_entry *rib_lookup(struct rib *, const struct prefix *);
+/* Every entry of family af in prefix order; stop when cb returns non-zero. */
+int		 rib_walk(struct rib *, int af,
+		    int (*cb)(void *, const struct rib_entry *), void *arg);
+size_t		 rib_count(const struct rib *, int af);	/* prefixes */
+size_t		 rib_paths(const struct rib *, int af);
+size_t		 rib_bytes(const struct rib *);
+
+/* decide.c */
+/*
+ * Order two usable paths: < 0 when a is better. The full RFC 4271 9.1.2.2
+ * order: LOCAL_PREF, locally originated, AS_PATH length, ORIGIN, MED (same
+ * neighbor AS only; missing = 0), eBGP over iBGP, ORIGINATOR_ID or router
+ * ID, CLUSTER_LIST length, peer address.
+ */
+int		 decide_cmp(const struct decide_ctx *, const struct path *,
+		    const struct path *);
+/*
+ * Select the best of e's usable paths, independent of list order (MED is
+ * compared within neighbor-AS groups first). Marks path->best; returns the
+ * best or NULL. ECMP members (equal up to the router-ID step) are marked
+ * too, up to max_paths.
+ */
+struct path	*decide_select(const struct decide_ctx *, struct rib_entry *);
+/* The effective LOCAL_PREF of a path (100 when absent). */
+uint32_t	 decide_local_pref(const struct path *);
+
+/* policy.c / prefixset.c */
+struct policy;				/* one compiled BGPRoutePolicy */
+enum policy_verdict { POLICY_NOMATCH, POLICY_ACCEPT, POLICY_REJECT };
+
+struct policy	*policy_compile(const struct model_policy *);
+void		 policy_free(struct policy *);
+const char	*policy_name(const struct policy *);
+/* First matching statement decides; POLICY_NOMATCH when none matches. */
+enum policy_verdict policy_eval(const struct policy *, const struct prefix *);
+/*
+ * A peer's chain (policies in name order): the first policy with a
+ * matching statement decides; no match at all is accept (API.md).
+ * Returns 1 accept, 0 reject.
+ */
+int		 policy_chain_accepts(struct policy *const *, size_t,
+		    const struct prefix *);
+
+#endif

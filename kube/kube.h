@@ -1,0 +1,54 @@
+/*
+ * kube.h: desired state from resources (public interface of kube/).
+ *
+ * A source watches the bgp.miloapis.com/v1alpha1 resources (today: a
+ * directory of manifests; the API-server source shares this interface),
+ * validates them, builds a struct model for this speaker, and calls the
+ * apply callback whenever the model changed. The last good version of an
+ * invalid object stays in force. Status (conditions) is kept per object and
+ * can be read back as JSON for the read-only API.
+ */
+#ifndef KUBE_KUBE_H
+#define KUBE_KUBE_H
+
+#include <stdio.h>
+
+#include "bgp/model.h"
+
+struct event_base;
+struct kube_dir;
+typedef struct json_t json_t;
+
+/* Called with a new model each time it changed; the callee copies it. */
+typedef void (*kube_apply_cb)(void *arg, const struct model *);
+
+/*
+ * Standalone: read every *.yaml/*.yml/*.json in dir now (the first apply
+ * happens before this returns when the directory reads), then re-read on
+ * change (inotify on the loop). Returns NULL only when dir cannot be opened.
+ */
+struct kube_dir	*kube_dir_new(struct event_base *, const char *dir,
+		    const char *local_endpoint, kube_apply_cb, void *arg);
+void		 kube_dir_reload(struct kube_dir *);	/* SIGHUP */
+void		 kube_dir_free(struct kube_dir *);
+/* 1 once the directory was read at least once. */
+int		 kube_dir_loaded(const struct kube_dir *, char *why, size_t);
+
+/*
+ * Status of the objects of one kind ("BGPAdvertisement", "BGPRoutePolicy",
+ * "BGPSession", "BGPConfiguration", "BGPEndpoint", "BGPPeeringPolicy") as a
+ * new JSON array: [{"name":..., "conditions":[{"type","status","reason",
+ * "message","observedGeneration"}], ...kind-specific members}], where a
+ * BGPAdvertisement also has "prefixes":[...] (valid ones) and a
+ * BGPRoutePolicy "type":"Import"|"Export". The caller owns the reference.
+ */
+json_t		*kube_dir_status(struct kube_dir *, const char *kind);
+
+/*
+ * `bgpd check --config-dir DIR`: validate every manifest and print each
+ * error as "FILE: document N: KIND/NAME: FIELD: message" to out. Returns
+ * the number of errors (0: clean), -1 when dir cannot be read.
+ */
+int		 kube_check(const char *dir, FILE *out);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * metrics.h: the HTTP side of bgpd (public interface of metrics/).
+ *
+ * libmicrohttpd driven by the libevent loop serves /metrics, the read-only
+ * JSON API (/api/v1/...) and, on a second address, /healthz and /readyz.
+ * Everything is rendered from live state on each request through bgp/'s
+ * query functions and kube/'s status. `bgpd show` is the client of the
+ * JSON API.
+ */
+#ifndef METRICS_METRICS_H
+#define METRICS_METRICS_H
+
+#include <stddef.h>
+
+struct event_base;
+struct bgp;
+struct kube_dir;
+struct metrics;
+
+struct metrics_src {
+	struct bgp	*bgp;
+	struct kube_dir	*kube;		/* may be NULL */
+	/* 1 when ready; otherwise fills why with a one-line reason. */
+	int		(*ready)(void *arg, char *why, size_t len);
+	void		*arg;
+};
+
+/*
+ * Bind both addresses ("HOST:PORT", ":PORT", "[v6]:PORT"). Returns NULL
+ * (logged) when an address is bad or cannot be bound.
+ */
+struct metrics	*metrics_new(struct event_base *, const char *metrics_addr,
+		    const char *health_addr, const struct metrics_src *);
+void		 metrics_free(struct metrics *);
+
+/* `bgpd show ...`: argv[0] is "show". Returns the exit code. */
+int		 show_main(int argc, char **argv);
+
+#endif
