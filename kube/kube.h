@@ -23,7 +23,7 @@ typedef struct json_t json_t;
 typedef void (*kube_apply_cb)(void *arg, const struct model *);
 
 /*
- * Standalone: read every *.yaml/*.yml/*.json in dir now (the first apply
+ * Standalone: read every .yaml, .yml and .json file in dir now (the first apply
  * happens before this returns when the directory reads), then re-read on
  * change (inotify on the loop). Returns NULL only when dir cannot be opened.
  */
