@@ -4,11 +4,15 @@
  *
  * It regenerates the same table as the feeder (same --v4/--v6/--seed), keeps
  * one "present" bit per expected prefix and prints, on stdout:
- *   ESTABLISHED t
- *   FIRST t         first expected prefix announced
- *   ALL t           every expected prefix present
- *   NONE t          after ALL, every prefix withdrawn again
- *   PROGRESS t v4 v6 updates bytes stray dup   once a second
+ *   ESTABLISHED t ...
+ *   FIRST t ...     first expected prefix announced
+ *   ALL t ...       every expected prefix present
+ *   NONE t ...      after ALL, every prefix withdrawn again
+ *   PROGRESS t ...  once a second
+ *   END t ...       at exit
+ * each followed by the counters: IPv4 and IPv6 prefixes present, UPDATEs
+ * and bytes received, unexpected prefixes announced, re-announcements of a
+ * present prefix, withdrawals of an absent one.
  * Timestamps are CLOCK_MONOTONIC seconds, comparable with the feeder's.
  * Parsing is a single pass over large reads with one hash lookup per prefix,
  * so the collector stays far faster than any daemon it measures.
@@ -38,10 +42,14 @@ get16(const uint8_t *p)
 	return (unsigned)p[0] << 8 | p[1];
 }
 
+/* An event line: name, time, then the counters (as in PROGRESS). */
 static void
-event(const char *what)
+event(const char *what, const struct count *c)
 {
-	printf("%s %.6f\n", what, sess_now());
+	printf("%s %.6f %u %u %llu %llu %llu %llu %llu\n", what, sess_now(),
+	    c->have[1], c->have[2], (unsigned long long)c->updates,
+	    (unsigned long long)c->bytes, (unsigned long long)c->stray,
+	    (unsigned long long)c->dup, (unsigned long long)c->wstray);
 	fflush(stdout);
 }
 
@@ -145,33 +153,21 @@ update(struct count *c, const uint8_t *m, size_t len)
 }
 
 static void
-progress(const struct count *c)
-{
-	printf("PROGRESS %.6f %u %u %llu %llu %llu %llu %llu\n", sess_now(),
-	    c->have[1], c->have[2], (unsigned long long)c->updates,
-	    (unsigned long long)c->bytes, (unsigned long long)c->stray,
-	    (unsigned long long)c->dup, (unsigned long long)c->wstray);
-	fflush(stdout);
-}
-
-static void
 check(struct count *c)
 {
 	uint32_t n = c->have[1] + c->have[2];
 
 	if (!c->first && n > 0) {
 		c->first = 1;
-		event("FIRST");
+		event("FIRST", c);
 	}
 	if (!c->all && c->have[1] == c->l->n4 && c->have[2] == c->l->n6) {
 		c->all = 1;
-		event("ALL");
-		progress(c);
+		event("ALL", c);
 	}
 	if (c->all && !c->none && n == 0) {
 		c->none = 1;
-		event("NONE");
-		progress(c);
+		event("NONE", c);
 	}
 }
 
@@ -218,7 +214,7 @@ run(struct sess *s, struct count *c)
 		    sess_keepalive(s) < 0)
 			return -1;
 		if (sess_now() >= next_progress) {
-			progress(c);
+			event("PROGRESS", c);
 			next_progress = sess_now() + 1;
 		}
 		if (pf[1].revents & (POLLIN | POLLHUP)) {
@@ -257,9 +253,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "collector: no session\n");
 		return 1;
 	}
-	event("ESTABLISHED");
+	event("ESTABLISHED", &c);
 	rc = run(&s, &c);
-	progress(&c);
+	event("END", &c);
 	close(s.fd);
 	return rc < 0 ? 1 : 0;
 }
