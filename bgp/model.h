@@ -119,6 +119,11 @@ int	 model_policy_equal(const struct model_policy *,
 	    const struct model_policy *);
 int	 model_peer_policies_equal(const struct model_peer *,
 	    const struct model_peer *);
+/* Every field equal (settings, policies, names): nothing to apply. */
+int	 model_peer_equal(const struct model_peer *,
+	    const struct model_peer *);
+/* Whole models equal, element by element in order. */
+int	 model_equal(const struct model *, const struct model *);
 
 char	*model_strdup(const char *);
 
