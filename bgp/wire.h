@@ -77,10 +77,15 @@ struct notif {
 /*
  * Check a message header at c (at least 19 bytes): marker, length within
  * 19..maxlen, and the per-type minimum. On success *len is the whole
- * message length and *type its type.
+ * message length and *type its type, and c is past the header (the
+ * body may not have arrived yet: the caller waits for *len bytes).
  */
 int	 wire_header(struct cur *c, size_t maxlen, uint16_t *len,
 	    uint8_t *type, struct notif *err);
+/* Write a header with a zero length; patch it with wire_msg_done(). */
+void	 wire_msg_start(struct wbuf *w, uint8_t type);
+/* Patch the length; 0, or -1 when the buffer overflowed. */
+int	 wire_msg_done(struct wbuf *w);
 
 struct capas {
 	int		 mp_v4, mp_v6;		/* IPv4/IPv6 unicast */
@@ -121,6 +126,17 @@ const char *wire_notif_name(uint8_t code, uint8_t subcode, char *, size_t);
 int	 wire_refresh_encode(struct wbuf *w, uint16_t afi, uint8_t safi);
 int	 wire_refresh_decode(struct cur *body, uint16_t *afi, uint8_t *safi);
 
+/* wire_capa.c */
+/*
+ * The capabilities of one Capabilities optional parameter, merged into *c
+ * (several parameters may each carry some). Unknown and malformed
+ * capabilities are skipped: a peer's odd capability is no reason to refuse
+ * the session. -1 only when the TLV framing itself overruns the parameter.
+ */
+int	 wire_capa_decode(struct cur *param, struct capas *c);
+/* The capability TLVs of c (without the parameter header). */
+int	 wire_capa_encode(struct wbuf *w, const struct capas *c);
+
 /* wire_nlri.c */
 #define AFI_IPV4	1
 #define AFI_IPV6	2
@@ -156,6 +172,12 @@ struct update_msg {
 	struct notif	 err;		/* when SESSION_RESET */
 	char		 why[160];	/* first problem, for the log */
 	int		 eor_af;	/* End-of-RIB of this family, else 0 */
+	/*
+	 * The NEXT_HOP attribute. attrs.nexthop holds it too, unless the
+	 * message also carries MP_REACH_NLRI, whose next hop takes that
+	 * place: the IPv4 NLRI of such a mixed message use this one.
+	 */
+	struct addr	 nexthop4;
 };
 
 /* The arena decoded variable-length attributes are written into. */
@@ -163,6 +185,13 @@ struct arena {
 	uint8_t		*p;
 	size_t		 len, cap;
 };
+/*
+ * Arena size that holds what any UPDATE of up to 65535 bytes decodes to
+ * (2-octet AS_PATH expanded to 4 octets and merged with AS4_PATH, the
+ * rest at most the size of its wire form). wire_update_decode() resets the
+ * arena; what it decoded stays valid until the next call.
+ */
+#define WIRE_ARENA_MIN		(3 * BGP_EXT_MAX_LEN + 1024)
 
 struct wire_peer_ctx {			/* what decoding depends on */
 	int		 as4;		/* 4-octet AS negotiated */
@@ -195,6 +224,10 @@ struct upd_pack {
 	size_t		 len_off;	/* offset of the length to patch */
 	size_t		 mp_len_off;
 	int		 mp_extlen;
+	size_t		 attr_off;	/* first byte of the attributes */
+	size_t		 mp_off;	/* flags byte of MP_(UN)REACH_NLRI */
+	size_t		 tail_len;	/* attributes after MP_REACH_NLRI,
+					   parked at the end of buf */
 };
 
 /*
@@ -216,5 +249,26 @@ updpack_data(const struct upd_pack *u)
 }
 /* End-of-RIB marker of family af (RFC 4724 2). */
 int	 wire_eor_encode(struct wbuf *w, int af);
+/* Record an RFC 7606 outcome on u; the worst one wins, the first why stays. */
+void	 wire_upd_fail(struct update_msg *u, enum upd_action,
+	    uint8_t code, uint8_t subcode, const uint8_t *data, size_t datalen,
+	    const char *why);
+
+/* wire_attr.c */
+/*
+ * Decode the path attribute field into u->attrs (variable parts in the
+ * arena), u->mp_reach*, u->mp_unreach*, recording outcomes on u.
+ */
+void	 wire_attrs_decode(struct cur *field, const struct wire_peer_ctx *,
+	    struct arena *, struct update_msg *u);
+/*
+ * Encode a's attributes in type order for prefixes of family af. For
+ * AF_INET a NEXT_HOP is written; for AF_INET6 an MP_REACH_NLRI header
+ * (extended length, NLRI to follow) whose flags byte is at *mp_off, and
+ * *tail_off is where the attributes after it begin. -1 when w overflowed
+ * or a cannot be encoded (no next hop of the family, bad AS_PATH).
+ */
+int	 wire_attrs_encode(struct wbuf *w, const struct attrs *a, int af,
+	    int as4, size_t *mp_off, size_t *tail_off);
 
 #endif
