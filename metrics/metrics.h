@@ -11,6 +11,7 @@
 #define METRICS_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct bgp;
@@ -32,6 +33,8 @@ struct metrics_src {
 struct metrics	*metrics_new(struct event_base *, const char *metrics_addr,
 		    const char *health_addr, const struct metrics_src *);
 void		 metrics_free(struct metrics *);
+/* The bound port (useful with port 0); health: 1 for the health server. */
+uint16_t	 metrics_port(const struct metrics *, int health);
 
 /* `bgpd show ...`: argv[0] is "show". Returns the exit code. */
 int		 show_main(int argc, char **argv);
