@@ -1,0 +1,316 @@
+/*
+ * radix.c: path-compressed binary trie of prefixes (see radix.h).
+ *
+ * Each node sits at a bit position: a payload node at its prefix length, a
+ * glue node at the first bit where its two subtrees differ. Children branch
+ * on the bit at that position. Glue nodes store no key: every key below one
+ * shares the bits above it, so a search descends on bits alone and checks
+ * the full prefix where it lands (the classic PATRICIA argument). Glue
+ * always has two children; a payload node has zero, one or two.
+ *
+ * A node reference is a slab index; the top bit says which slab (glue).
+ */
+#include <string.h>
+
+#include "bgp/log.h"
+#include "bgp/radix.h"
+
+#define RADIX_GLUE	0x80000000u
+#define RADIX_DEPTH	136		/* > 129 levels of strictly rising bits */
+
+struct radix_enode {			/* payload follows, 8-aligned */
+	uint32_t	 child[2];
+};
+
+struct radix_gnode {
+	uint32_t	 child[2];
+	uint8_t		 bit;
+};
+
+#define RADIX_EHDR	sizeof(struct radix_enode)
+
+static inline int
+radix_is_glue(uint32_t ref)
+{
+	return (ref & RADIX_GLUE) != 0;
+}
+
+static inline uint32_t *
+radix_child(const struct radix *r, uint32_t ref)
+{
+	if (radix_is_glue(ref))
+		return ((struct radix_gnode *)slab_ptr(&r->gnodes,
+		    ref & ~RADIX_GLUE))->child;
+	return ((struct radix_enode *)slab_ptr(&r->enodes, ref))->child;
+}
+
+static inline struct prefix *
+radix_key(const struct radix *r, uint32_t ref)
+{
+	return (struct prefix *)((uint8_t *)slab_ptr(&r->enodes, ref) +
+	    RADIX_EHDR);
+}
+
+static inline unsigned
+radix_bit(const struct radix *r, uint32_t ref)
+{
+	if (radix_is_glue(ref))
+		return ((struct radix_gnode *)slab_ptr(&r->gnodes,
+		    ref & ~RADIX_GLUE))->bit;
+	return radix_key(r, ref)->len;
+}
+
+void
+radix_init(struct radix *r, int af, size_t payload_size)
+{
+	if ((af != AF_INET && af != AF_INET6) ||
+	    payload_size < sizeof(struct prefix))
+		fatal("%s: af %d payload %zu", __func__, af, payload_size);
+	memset(r, 0, sizeof(*r));
+	r->af = (uint8_t)af;
+	slab_init(&r->enodes, af == AF_INET ? "radix4" : "radix6",
+	    RADIX_EHDR + payload_size, 8, 1);
+	slab_init(&r->gnodes, af == AF_INET ? "radix4_glue" : "radix6_glue",
+	    sizeof(struct radix_gnode), 4, 1);
+}
+
+void
+radix_fini(struct radix *r)
+{
+	slab_fini(&r->enodes);
+	slab_fini(&r->gnodes);
+	r->root = 0;
+	r->count = 0;
+}
+
+size_t
+radix_bytes(const struct radix *r)
+{
+	return slab_bytes(&r->enodes) + slab_bytes(&r->gnodes);
+}
+
+/* The key as the trie stores it, or fatal(): callers route by family. */
+static struct prefix
+radix_canon(const struct radix *r, const struct prefix *p)
+{
+	struct prefix k = *p;
+
+	if (k.af != r->af || k.len > addr_bits(k.af))
+		fatal("%s: prefix af %u len %u in a trie of af %u", __func__,
+		    k.af, k.len, r->af);
+	prefix_mask(&k);
+	return k;
+}
+
+/* Leading bits a and b share, at most limit. */
+static unsigned
+radix_common(const uint8_t *a, const uint8_t *b, unsigned limit)
+{
+	unsigned i = 0;
+	uint8_t x;
+
+	while (i + 8 <= limit && a[i / 8] == b[i / 8])
+		i += 8;
+	if (i >= limit)
+		return limit;
+	x = a[i / 8] ^ b[i / 8];
+	while (i < limit && (x & (0x80 >> (i % 8))) == 0)
+		i++;
+	return i;
+}
+
+static uint32_t
+radix_new_entry(struct radix *r, const struct prefix *k)
+{
+	uint32_t ref = slab_get(&r->enodes);
+
+	if (radix_is_glue(ref))
+		fatal("%s: more than 2^31 nodes", __func__);
+	*radix_key(r, ref) = *k;
+	r->count++;
+	return ref;
+}
+
+static uint32_t
+radix_new_glue(struct radix *r, unsigned bit, uint32_t c0, uint32_t c1)
+{
+	uint32_t idx = slab_get(&r->gnodes);
+	struct radix_gnode *g = slab_ptr(&r->gnodes, idx);
+
+	if (radix_is_glue(idx))
+		fatal("%s: more than 2^31 nodes", __func__);
+	g->bit = (uint8_t)bit;
+	g->child[0] = c0;
+	g->child[1] = c1;
+	return idx | RADIX_GLUE;
+}
+
+void *
+radix_lookup(const struct radix *r, const struct prefix *p)
+{
+	struct prefix k = radix_canon(r, p);
+	uint32_t n = r->root;
+	unsigned b;
+
+	while (n != 0 && (b = radix_bit(r, n)) < k.len)
+		n = radix_child(r, n)[addr_bit(k.a, b)];
+	if (n == 0 || radix_is_glue(n) || radix_bit(r, n) != k.len ||
+	    memcmp(radix_key(r, n)->a, k.a, sizeof(k.a)) != 0)
+		return NULL;
+	return radix_key(r, n);
+}
+
+/* Any payload node at or below ref. */
+static uint32_t
+radix_any_entry(const struct radix *r, uint32_t ref)
+{
+	while (radix_is_glue(ref))
+		ref = radix_child(r, ref)[0];
+	return ref;
+}
+
+void *
+radix_insert(struct radix *r, const struct prefix *p, int *created)
+{
+	struct prefix k = radix_canon(r, p);
+	const struct prefix *e;
+	uint32_t n, x, nw, *link, *ch;
+	unsigned b, d;
+
+	*created = 0;
+	/* 1. Find a key that shares as many leading bits with k as any. */
+	if ((n = r->root) == 0) {
+		r->root = radix_new_entry(r, &k);
+		*created = 1;
+		return radix_key(r, r->root);
+	}
+	while ((b = radix_bit(r, n)) < k.len &&
+	    (x = radix_child(r, n)[addr_bit(k.a, b)]) != 0)
+		n = x;
+	e = radix_key(r, radix_any_entry(r, n));
+	d = radix_common(k.a, e->a, k.len < e->len ? k.len : e->len);
+
+	/* 2. Descend again to the first node at or past bit d. */
+	link = &r->root;
+	while (*link != 0 && (b = radix_bit(r, *link)) < d)
+		link = &radix_child(r, *link)[addr_bit(k.a, b)];
+	if ((x = *link) == 0) {
+		*link = radix_new_entry(r, &k);
+		*created = 1;
+		return radix_key(r, *link);
+	}
+	b = radix_bit(r, x);
+
+	/* 3. k is x itself, sits above x, below x, or beside it. */
+	if (b == d && d == k.len) {
+		if (!radix_is_glue(x))
+			return radix_key(r, x);
+		nw = radix_new_entry(r, &k);
+		ch = radix_child(r, x);
+		memcpy(radix_child(r, nw), ch, 2 * sizeof(*ch));
+		*link = nw;
+		slab_put(&r->gnodes, x & ~RADIX_GLUE);
+	} else if (d == k.len) {
+		nw = radix_new_entry(r, &k);
+		radix_child(r, nw)[addr_bit(e->a, d)] = x;
+		*link = nw;
+	} else if (b == d) {
+		ch = radix_child(r, x);
+		if (radix_is_glue(x) || ch[addr_bit(k.a, d)] != 0)
+			fatal("%s: trie broken at bit %u", __func__, d);
+		nw = radix_new_entry(r, &k);
+		radix_child(r, x)[addr_bit(k.a, d)] = nw;
+	} else {
+		nw = radix_new_entry(r, &k);
+		*link = addr_bit(k.a, d) ? radix_new_glue(r, d, x, nw) :
+		    radix_new_glue(r, d, nw, x);
+	}
+	*created = 1;
+	return radix_key(r, nw);
+}
+
+void
+radix_delete(struct radix *r, void *payload)
+{
+	const struct prefix *k = payload;
+	uint32_t *link = &r->root, *plink = NULL, x, p, *ch;
+	unsigned b;
+
+	while ((x = *link) != 0 &&
+	    (radix_is_glue(x) || radix_key(r, x) != payload)) {
+		if ((b = radix_bit(r, x)) >= k->len)
+			break;
+		plink = link;
+		link = &radix_child(r, x)[addr_bit(k->a, b)];
+	}
+	if (x == 0 || radix_is_glue(x) || radix_key(r, x) != payload)
+		fatal("%s: payload not in the trie", __func__);
+	ch = radix_child(r, x);
+	if (ch[0] != 0 && ch[1] != 0)
+		*link = radix_new_glue(r, k->len, ch[0], ch[1]);
+	else if (ch[0] != 0 || ch[1] != 0)
+		*link = ch[0] | ch[1];
+	else {
+		*link = 0;
+		/* A glue parent left with one child is replaced by it. */
+		if (plink != NULL && radix_is_glue(p = *plink)) {
+			ch = radix_child(r, p);
+			*plink = ch[0] | ch[1];
+			slab_put(&r->gnodes, p & ~RADIX_GLUE);
+		}
+	}
+	r->count--;
+	slab_put(&r->enodes, x);
+}
+
+void *
+radix_match(const struct radix *r, const struct prefix *p)
+{
+	struct prefix k = radix_canon(r, p);
+	const struct prefix *e;
+	void *best = NULL;
+	uint32_t n = r->root;
+	unsigned b;
+
+	while (n != 0) {
+		b = radix_bit(r, n);
+		if (!radix_is_glue(n)) {
+			e = radix_key(r, n);
+			/* Nothing below a non-covering key can cover k. */
+			if (!prefix_contains(e, &k))
+				break;
+			best = radix_key(r, n);
+		}
+		if (b >= k.len)
+			break;
+		n = radix_child(r, n)[addr_bit(k.a, b)];
+	}
+	return best;
+}
+
+int
+radix_walk(struct radix *r, int (*cb)(void *, void *), void *arg)
+{
+	uint32_t stack[RADIX_DEPTH], n = r->root, *ch, c0, c1;
+	unsigned sp = 0;
+	int rc;
+
+	while (n != 0 || sp > 0) {
+		if (n == 0)
+			n = stack[--sp];
+		/* Read the children first: cb may delete n. */
+		ch = radix_child(r, n);
+		c0 = ch[0];
+		c1 = ch[1];
+		if (!radix_is_glue(n) && (rc = cb(arg, radix_key(r, n))) != 0)
+			return rc;
+		if (c1 != 0) {
+			if (sp == RADIX_DEPTH)
+				fatal("%s: trie deeper than %d", __func__,
+				    RADIX_DEPTH);
+			stack[sp++] = c1;
+		}
+		n = c0;
+	}
+	return 0;
+}

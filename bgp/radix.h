@@ -1,0 +1,63 @@
+/*
+ * radix.h: a path-compressed binary trie of prefixes, one per address
+ * family (internal to bgp/).
+ *
+ * The trie stores caller payloads of one fixed size whose first member is
+ * their struct prefix (the key): struct rib_entry in the RIB, a FIB route
+ * later. A payload lives inside its trie node, so its address is stable
+ * from insert to delete and costs no separate allocation.
+ *
+ * Nodes are named by 32-bit slab indices, not pointers, to keep them small:
+ * a node holding a payload is 8 bytes plus the payload, a branching ("glue")
+ * node where no prefix sits is 12 bytes. Walks go in prefix_cmp() order
+ * (address, then length), which for this trie is pre-order.
+ */
+#ifndef BGP_RADIX_H
+#define BGP_RADIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgp/addr.h"
+#include "bgp/slab.h"
+
+struct radix {
+	uint8_t		 af;
+	uint32_t	 root;		/* node reference, 0 when empty */
+	size_t		 count;		/* payloads */
+	struct slab	 enodes;	/* nodes with a payload */
+	struct slab	 gnodes;	/* glue nodes */
+};
+
+/* payload_size includes the leading struct prefix. */
+void	 radix_init(struct radix *, int af, size_t payload_size);
+/* Frees every node; payloads must hold nothing needing release. */
+void	 radix_fini(struct radix *);
+
+/* The payload with exactly this prefix, or NULL. */
+void	*radix_lookup(const struct radix *, const struct prefix *);
+/*
+ * The payload for p; a new one (zeroed, its prefix set to p with host bits
+ * cleared) when there was none, with *created set to 1.
+ */
+void	*radix_insert(struct radix *, const struct prefix *, int *created);
+/* Remove a payload returned by radix_insert(). */
+void	 radix_delete(struct radix *, void *payload);
+/* Longest-prefix match: the most specific payload containing p, or NULL. */
+void	*radix_match(const struct radix *, const struct prefix *);
+/*
+ * Every payload in prefix order until cb returns non-zero (that value is
+ * returned). cb may radix_delete() the payload it is given and nothing else.
+ */
+int	 radix_walk(struct radix *, int (*cb)(void *arg, void *payload),
+	    void *arg);
+
+static inline size_t
+radix_count(const struct radix *r)
+{
+	return r->count;
+}
+
+size_t	 radix_bytes(const struct radix *);
+
+#endif

@@ -1,0 +1,368 @@
+/*
+ * test_radix.c: the prefix trie against a sorted-array reference: insert,
+ * delete, walk order, exact lookup and longest-prefix match, with random
+ * prefixes of both families and a table of hand-picked shapes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bgp/radix.h"
+
+struct payload {
+	struct prefix	 pfx;
+	uint32_t	 tag;
+};
+
+struct ref {				/* the reference: a sorted array */
+	struct prefix	*v;
+	size_t		 n;
+};
+
+static uint64_t test_seed = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+test_rand(void)
+{
+	test_seed ^= test_seed << 13;
+	test_seed ^= test_seed >> 7;
+	test_seed ^= test_seed << 17;
+	return (uint32_t)(test_seed >> 11);
+}
+
+/* Random prefix, biased to a small space so that keys nest and collide. */
+static struct prefix
+test_rand_prefix(int af)
+{
+	struct prefix p;
+	unsigned i, bits = addr_bits(af);
+
+	memset(&p, 0, sizeof(p));
+	p.af = (uint8_t)af;
+	for (i = 0; i < addr_bytes(af); i++)
+		p.a[i] = (uint8_t)test_rand();
+	p.a[0] &= 0x0f;			/* dense near the root */
+	p.len = (uint8_t)(test_rand() % (bits + 1));
+	if (test_rand() % 2)
+		p.len = (uint8_t)(p.len % 24);
+	prefix_mask(&p);
+	return p;
+}
+
+static int
+test_cmp(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+static ssize_t
+ref_find(const struct ref *r, const struct prefix *p)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (prefix_cmp(&r->v[i], p) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+struct walk_state {
+	const struct ref	*ref;
+	size_t			 i;
+	int			 bad;
+};
+
+static int
+walk_cb(void *arg, void *payload)
+{
+	struct walk_state *w = arg;
+	struct payload *pl = payload;
+
+	if (w->i >= w->ref->n || prefix_cmp(&pl->pfx, &w->ref->v[w->i]) != 0)
+		w->bad = 1;
+	w->i++;
+	return 0;
+}
+
+/* The trie holds exactly the reference set, in the reference's order. */
+static void
+check_against(struct radix *t, struct ref *r)
+{
+	struct walk_state w = { r, 0, 0 };
+
+	qsort(r->v, r->n, sizeof(*r->v), test_cmp);
+	assert_int_equal(radix_count(t), r->n);
+	radix_walk(t, walk_cb, &w);
+	assert_int_equal(w.bad, 0);
+	assert_int_equal(w.i, r->n);
+}
+
+/* Brute-force longest match in the reference. */
+static const struct prefix *
+ref_match(const struct ref *r, const struct prefix *p)
+{
+	const struct prefix *best = NULL;
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (prefix_contains(&r->v[i], p) &&
+		    (best == NULL || r->v[i].len > best->len))
+			best = &r->v[i];
+	return best;
+}
+
+static void
+random_family(int af, unsigned rounds)
+{
+	struct radix t;
+	struct ref r = { calloc(rounds, sizeof(struct prefix)), 0 };
+	struct prefix p, *got;
+	const struct prefix *want;
+	struct payload *pl;
+	unsigned i;
+	int created;
+	ssize_t at;
+
+	radix_init(&t, af, sizeof(struct payload));
+	for (i = 0; i < rounds; i++) {
+		p = test_rand_prefix(af);
+		at = ref_find(&r, &p);
+		if (at >= 0 && test_rand() % 3 == 0) {
+			pl = radix_lookup(&t, &p);
+			assert_non_null(pl);
+			assert_int_equal(pl->tag, p.len + 1000u);
+			radix_delete(&t, pl);
+			r.v[at] = r.v[--r.n];
+			assert_null(radix_lookup(&t, &p));
+		} else {
+			pl = radix_insert(&t, &p, &created);
+			assert_int_equal(created, at < 0);
+			assert_int_equal(prefix_cmp(&pl->pfx, &p), 0);
+			if (created) {
+				pl->tag = p.len + 1000u;
+				r.v[r.n++] = p;
+			}
+		}
+		if (i % 97 == 0)
+			check_against(&t, &r);
+	}
+	check_against(&t, &r);
+	for (i = 0; i < 2000; i++) {
+		p = test_rand_prefix(af);
+		if (i % 2)
+			p.len = (uint8_t)addr_bits(af);
+		want = ref_match(&r, &p);
+		got = radix_match(&t, &p);
+		if (want == NULL)
+			assert_null(got);
+		else {
+			assert_non_null(got);
+			assert_int_equal(prefix_cmp(got, want), 0);
+		}
+		pl = radix_lookup(&t, &p);
+		assert_int_equal(pl != NULL, ref_find(&r, &p) >= 0);
+	}
+	/* Empty it in random order. */
+	while (r.n > 0) {
+		at = test_rand() % r.n;
+		pl = radix_lookup(&t, &r.v[at]);
+		assert_non_null(pl);
+		radix_delete(&t, pl);
+		r.v[at] = r.v[--r.n];
+		if (r.n % 53 == 0)
+			check_against(&t, &r);
+	}
+	assert_int_equal(radix_count(&t), 0);
+	assert_int_equal(t.root, 0);
+	assert_int_equal(slab_inuse(&t.enodes) + slab_inuse(&t.gnodes), 0);
+	assert_int_equal(radix_bytes(&t), 0);
+	radix_fini(&t);
+	free(r.v);
+}
+
+static void
+test_random_v4(void **state)
+{
+	(void)state;
+	random_family(AF_INET, 20000);
+}
+
+static void
+test_random_v6(void **state)
+{
+	(void)state;
+	random_family(AF_INET6, 20000);
+}
+
+/* Hand-picked shapes: nested, siblings, glue turned into a prefix. */
+static const struct {
+	const char	*what;
+	const char	*insert[8];
+	const char	*remove[4];
+	const char	*order[8];
+	const char	*lpm_in, *lpm_out;
+} shapes[] = {
+	{ "nested chain",
+	  { "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "0.0.0.0/0" },
+	  { NULL }, { "0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16",
+	  "10.1.2.0/24" }, "10.1.2.3/32", "10.1.2.0/24" },
+	{ "siblings need glue, then glue becomes a prefix",
+	  { "10.0.0.0/24", "10.0.1.0/24", "10.0.0.0/23" }, { NULL },
+	  { "10.0.0.0/23", "10.0.0.0/24", "10.0.1.0/24" },
+	  "10.0.1.7/32", "10.0.1.0/24" },
+	{ "removing a prefix with two children leaves glue",
+	  { "10.0.0.0/24", "10.0.1.0/24", "10.0.0.0/23" },
+	  { "10.0.0.0/23" }, { "10.0.0.0/24", "10.0.1.0/24" },
+	  "10.0.2.1/32", NULL },
+	{ "same address, different lengths",
+	  { "192.0.2.0/32", "192.0.2.0/24", "192.0.2.0/28", "192.0.2.0/30" },
+	  { "192.0.2.0/28" }, { "192.0.2.0/24", "192.0.2.0/30",
+	  "192.0.2.0/32" }, "192.0.2.9/32", "192.0.2.0/24" },
+	{ "default route only", { "0.0.0.0/0" }, { NULL }, { "0.0.0.0/0" },
+	  "203.0.113.1/32", "0.0.0.0/0" },
+	{ "IPv6 /128 and /48 and /32",
+	  { "2001:db8::1/128", "2001:db8:1::/48", "2001:db8::/32" },
+	  { "2001:db8::/32" }, { "2001:db8::1/128", "2001:db8:1::/48" },
+	  "2001:db8:1:2::5/128", "2001:db8:1::/48" },
+	{ "host bits are cleared on insert", { "10.1.2.3/8" }, { NULL },
+	  { "10.0.0.0/8" }, "10.200.0.0/16", "10.0.0.0/8" },
+};
+
+struct order_state {
+	const char *const	*order;
+	size_t			 i;
+	int			 bad;
+};
+
+static int
+order_cb(void *arg, void *payload)
+{
+	struct order_state *o = arg;
+	struct prefix want;
+
+	if (o->order[o->i] == NULL ||
+	    prefix_parse(o->order[o->i], &want) == -1 ||
+	    prefix_cmp(&want, payload) != 0)
+		o->bad = 1;
+	o->i++;
+	return 0;
+}
+
+static void
+test_shapes(void **state)
+{
+	struct prefix p;
+	struct payload *pl;
+	struct radix t;
+	size_t i, j;
+	int created;
+
+	(void)state;
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct order_state o = { shapes[i].order, 0, 0 };
+		int af;
+
+		assert_int_equal(prefix_parse_loose(shapes[i].insert[0], &p), 0);
+		af = p.af;
+		radix_init(&t, af, sizeof(struct payload));
+		for (j = 0; shapes[i].insert[j] != NULL; j++) {
+			assert_int_equal(prefix_parse_loose(shapes[i].insert[j],
+			    &p), 0);
+			radix_insert(&t, &p, &created);
+			assert_int_equal(created, 1);
+		}
+		for (j = 0; shapes[i].remove[j] != NULL; j++) {
+			assert_int_equal(prefix_parse(shapes[i].remove[j], &p),
+			    0);
+			pl = radix_lookup(&t, &p);
+			assert_non_null(pl);
+			radix_delete(&t, pl);
+		}
+		radix_walk(&t, order_cb, &o);
+		if (o.bad || shapes[i].order[o.i] != NULL)
+			fail_msg("%s: walk order wrong", shapes[i].what);
+		assert_int_equal(prefix_parse(shapes[i].lpm_in, &p), 0);
+		pl = radix_match(&t, &p);
+		if (shapes[i].lpm_out == NULL) {
+			if (pl != NULL)
+				fail_msg("%s: unexpected match", shapes[i].what);
+		} else {
+			struct prefix want;
+
+			assert_int_equal(prefix_parse(shapes[i].lpm_out, &want),
+			    0);
+			if (pl == NULL || prefix_cmp(&pl->pfx, &want) != 0)
+				fail_msg("%s: wrong longest match",
+				    shapes[i].what);
+		}
+		radix_fini(&t);
+	}
+}
+
+struct del_state {
+	struct radix	*t;
+	size_t		 seen;
+};
+
+static int
+del_cb(void *arg, void *payload)
+{
+	struct del_state *d = arg;
+
+	d->seen++;
+	radix_delete(d->t, payload);
+	return 0;
+}
+
+static int
+stop_cb(void *arg, void *payload)
+{
+	size_t *n = arg;
+
+	(void)payload;
+	return ++*n == 10 ? 7 : 0;
+}
+
+/* A walk may delete what it is given; a non-zero return stops it. */
+static void
+test_walk_delete(void **state)
+{
+	struct radix t;
+	struct prefix p;
+	struct del_state d = { &t, 0 };
+	size_t i, n = 0, inserted = 0;
+	int created;
+
+	(void)state;
+	radix_init(&t, AF_INET, sizeof(struct payload));
+	for (i = 0; i < 5000; i++) {
+		p = test_rand_prefix(AF_INET);
+		radix_insert(&t, &p, &created);
+		inserted += (size_t)created;
+	}
+	assert_int_equal(radix_walk(&t, stop_cb, &n), 7);
+	assert_int_equal(n, 10);
+	radix_walk(&t, del_cb, &d);
+	assert_int_equal(d.seen, inserted);
+	assert_int_equal(radix_count(&t), 0);
+	assert_int_equal(t.root, 0);
+	radix_fini(&t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_random_v4),
+		cmocka_unit_test(test_random_v6),
+		cmocka_unit_test(test_walk_delete),
+	};
+
+	return cmocka_run_group_tests_name("radix", tests, NULL, NULL);
+}
