@@ -39,3 +39,32 @@ def test_peer_against_bird(topo, kind, family):
     # The peer goes away: BIRD drops its route.
     peer.stop()
     bird.wait_no_route(b_pfx, timeout=15)
+
+
+def test_raw_peer_against_bird(topo):
+    """The raw speaker's messages are understood by BIRD: a valid UPDATE
+    becomes a route with its communities, a bad ORIGIN withdraws it
+    (RFC 7606) and a bad marker earns NOTIFICATION 1/1."""
+    from lab import malformed as mf
+    from lab.rawbgp import RawPeer
+    need_peer("bird")
+    a = topo.add_host("a")
+    c = topo.add_host("c")
+    bird = Bird(a, A_AS, [Neighbor(c.v4, 65003)]).start()
+    raw = RawPeer(c.ns, 65003, c.v4)
+    try:
+        raw.connect(a.v4, 179, src=c.v4)
+        raw.establish()
+        bird.wait_established(c.v4)
+        raw.send_raw(mf.valid("10.66.0.0/24", 65003, c.v4))
+        bird.wait_route("10.66.0.0/24", lambda r: r["communities"] == ["65003:1"]
+                        and r["large_communities"] == ["65003:1:1"]
+                        and r["as_path"] == [65003])
+        raw.send_raw(mf.bad_origin("10.66.0.0/24", 65003, c.v4))
+        bird.wait_no_route("10.66.0.0/24", timeout=10)
+        assert bird.established(c.v4)
+        raw.send_raw(mf.bad_marker("10.66.0.0/24", 65003, c.v4))
+        note = raw.wait_notification(timeout=10)
+        assert note is not None and note[:2] == (1, 1), note
+    finally:
+        raw.close()
