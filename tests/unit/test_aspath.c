@@ -15,6 +15,11 @@
 #define A(x)	(uint8_t)((x) >> 24), (uint8_t)((x) >> 16), \
 		(uint8_t)((x) >> 8), (uint8_t)(x)
 
+/*
+ * Malformed rows check that the helpers other than aspath_valid() still
+ * stop inside the buffer: a segment of unknown type is read but counts
+ * nowhere, a truncated one ends the walk.
+ */
 struct path_vec {
 	const char	*what;
 	uint8_t		 p[40];
@@ -38,8 +43,8 @@ static const struct path_vec paths[] = {
 	  A(64513), AS_CONFED_SET, 1, A(64514), AS_SEQUENCE, 1, A(10) }, 22,
 	  1, 1, 10, { 64512, 64513, 64514, 10 }, 4 },
 	{ "only a set", { AS_SET, 2, A(5), A(6) }, 10, 1, 1, 0, { 5, 6 }, 2 },
-	{ "bad type 0", { 0, 1, A(1) }, 6, 0, 0, 0, { 0 }, 0 },
-	{ "bad type 5", { 5, 1, A(1) }, 6, 0, 0, 0, { 0 }, 0 },
+	{ "bad type 0", { 0, 1, A(1) }, 6, 0, 0, 0, { 1 }, 1 },
+	{ "bad type 5", { 5, 1, A(1) }, 6, 0, 0, 0, { 1 }, 1 },
 	{ "zero count", { AS_SEQUENCE, 0 }, 2, 0, 0, 0, { 0 }, 0 },
 	{ "truncated segment", { AS_SEQUENCE, 2, A(1), 0, 0 }, 8, 0, 0, 0,
 	  { 0 }, 0 },
