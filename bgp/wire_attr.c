@@ -43,6 +43,7 @@ struct attr_dec {
 	uint32_t	 as4aggr_as, as4aggr_id;
 	int		 has_as4aggr;
 	struct addr	 mp_nh, mp_nh_ll;
+	const char	*detail;		/* why a decoder said no */
 	struct attr_unknown unk[256];
 	size_t		 nunk;
 };
@@ -207,8 +208,10 @@ attr_dec_nexthop(struct attr_dec *d, struct cur *v)
 	if (cur_bytes(v, nh.a, 4) == -1)
 		return -1;
 	/* RFC 4271 6.3: 0.0.0.0 and multicast/class E are semantic errors. */
-	if ((nh.a[0] | nh.a[1] | nh.a[2] | nh.a[3]) == 0 || nh.a[0] >= 224)
+	if ((nh.a[0] | nh.a[1] | nh.a[2] | nh.a[3]) == 0 || nh.a[0] >= 224) {
+		d->detail = "is not a unicast address";
 		return -1;
+	}
 	d->u->nexthop4 = nh;
 	d->u->attrs.nexthop = nh;
 	return 0;
@@ -241,8 +244,10 @@ attr_dec_aggregator(struct attr_dec *d, struct cur *v)
 	uint16_t as16;
 
 	/* RFC 7606 7.7: 6 octets from a 2-octet peer, 8 from a 4-octet one. */
-	if (cur_left(v) != (d->ctx->as4 ? 8u : 6u))
+	if (cur_left(v) != (d->ctx->as4 ? 8u : 6u)) {
+		d->detail = "length does not match the AS size";
 		return -1;
+	}
 	if (d->ctx->as4) {
 		if (cur_u32(v, &a->aggr_as) == -1)
 			return -1;
@@ -388,8 +393,10 @@ attr_mp_nexthop(struct attr_dec *d, int af, struct cur *nh)
 
 	/* RFC 4760 3 with RFC 2545 3 for IPv6 (global, then link-local). */
 	if ((af == AF_INET && n != 4) ||
-	    (af == AF_INET6 && n != 16 && n != 32))
+	    (af == AF_INET6 && n != 16 && n != 32)) {
+		d->detail = "next hop length does not match the family";
 		return -1;
+	}
 	d->mp_nh.af = (uint8_t)af;
 	if (cur_bytes(nh, d->mp_nh.a, addr_bytes(af)) == -1)
 		return -1;
@@ -414,9 +421,12 @@ attr_dec_mp_reach(struct attr_dec *d, struct cur *v)
 		return -1;
 	if (af == 0)
 		return 0;	/* not ours: skip its NLRI, no error */
-	if (attr_mp_nexthop(d, af, &nh) == -1 ||
-	    attr_nlri_valid(*v, af) == -1)
+	if (attr_mp_nexthop(d, af, &nh) == -1)
 		return -1;
+	if (attr_nlri_valid(*v, af) == -1) {
+		d->detail = "has a malformed prefix";
+		return -1;
+	}
 	d->u->mp_reach_af = af;
 	d->u->mp_reach = *v;
 	return 0;
@@ -431,8 +441,10 @@ attr_dec_mp_unreach(struct attr_dec *d, struct cur *v)
 		return -1;
 	if (af == 0)
 		return 0;
-	if (attr_nlri_valid(*v, af) == -1)
+	if (attr_nlri_valid(*v, af) == -1) {
+		d->detail = "has a malformed prefix";
 		return -1;
+	}
 	d->u->mp_unreach_af = af;
 	d->u->mp_unreach = *v;
 	return 0;
@@ -446,8 +458,10 @@ attr_dec_as4path(struct attr_dec *d, struct cur *v)
 	int r;
 
 	/* RFC 6793 4.1: a 4-octet peer has no business sending it. */
-	if (d->ctx->as4)
+	if (d->ctx->as4) {
+		d->detail = "from a 4-octet AS peer";
 		return -1;
+	}
 	/* RFC 6793 6: confederation segments make it malformed. */
 	while ((r = attr_seg_next(&c, 4, &type, &cnt, &asns)) == 1)
 		if (attr_is_confed(type))
@@ -462,8 +476,10 @@ attr_dec_as4path(struct attr_dec *d, struct cur *v)
 static int
 attr_dec_as4aggr(struct attr_dec *d, struct cur *v)
 {
-	if (d->ctx->as4)
+	if (d->ctx->as4) {
+		d->detail = "from a 4-octet AS peer";
 		return -1;
+	}
 	if (cur_u32(v, &d->as4aggr_as) == -1 ||
 	    cur_u32(v, &d->as4aggr_id) == -1)
 		return -1;
@@ -864,13 +880,15 @@ attr_known(struct attr_dec *d, const struct attr_desc *ad, uint8_t flags,
 		attr_bad(d, ad, ERR_UPD_LENGTH, raw, what);
 		return;
 	}
+	d->detail = NULL;
 	if (ad->dec(d, v) == -1) {
 		if (d->oom)
 			wire_upd_fail(d->u, RESET, ERR_CEASE,
 			    ERR_CEASE_RESOURCES, NULL, 0,
 			    "decoding arena too small");
 		else
-			attr_bad(d, ad, ad->subcode, raw, "malformed");
+			attr_bad(d, ad, ad->subcode, raw, d->detail ?
+			    d->detail : "malformed");
 		return;
 	}
 	d->u->attrs.present |= attr_pbit(type);
