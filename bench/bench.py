@@ -279,7 +279,8 @@ def run_one(name, a, tmp):
         t0 = feeder.wait_event("SEND_START", time.monotonic() + 10)
         t_all = collector.wait_event("ALL", time.monotonic() + timeout)
         cpu1 = cpu_seconds(pids())
-        res["rss_full_mib"] = status_kib(pids(), "VmRSS") / 1024
+        if daemon:
+            res["rss_full_mib"] = status_kib(pids(), "VmRSS") / 1024
         res["feeder_send_s"] = (feeder.wait_event("SEND_DONE", time.monotonic() + 1) or
                                 float("nan")) - t0
         t_first = collector.events.get("FIRST")
@@ -289,11 +290,13 @@ def run_one(name, a, tmp):
         if t_all is None:
             got = f"{pr[2]} v4 + {pr[3]} v6" if pr else "nothing"
             res["error"] = f"announce timed out after {timeout} s (collector had {got})"
-            res["cpu_announce_s"] = cpu1 - cpu0
-            res["rss_peak_mib"] = status_kib(pids(), "VmHWM") / 1024
+            if daemon:
+                res["cpu_announce_s"] = cpu1 - cpu0
+                res["rss_peak_mib"] = status_kib(pids(), "VmHWM") / 1024
             return res
         res["announce_s"] = t_all - t0
-        res["cpu_announce_s"] = cpu1 - cpu0
+        if daemon:
+            res["cpu_announce_s"] = cpu1 - cpu0
         done = collector.events["ALL"]
         res["updates_out"] = int(done[4])
         res["stray"] = int(done[6])
@@ -308,8 +311,9 @@ def run_one(name, a, tmp):
         t0w = feeder.wait_event("SEND_START", time.monotonic() + 10)
         t_none = collector.wait_event("NONE", time.monotonic() + timeout)
         cpu3 = cpu_seconds(pids())
-        res["cpu_withdraw_s"] = cpu3 - cpu2
-        res["rss_peak_mib"] = status_kib(pids(), "VmHWM") / 1024
+        if daemon:
+            res["cpu_withdraw_s"] = cpu3 - cpu2
+            res["rss_peak_mib"] = status_kib(pids(), "VmHWM") / 1024
         if t_none is None:
             pr = collector.last_progress
             got = f"{pr[2]} v4 + {pr[3]} v6 left" if pr else "?"
@@ -452,7 +456,8 @@ def main():
                         log(f"{name}: {k}: {r[k]}")
             else:
                 log(f"{name}: announce {r['announce_s']:.2f} s, withdraw "
-                    f"{r['withdraw_s']:.2f} s, peak RSS {r.get('rss_peak_mib', 0):.0f} MiB")
+                    f"{r['withdraw_s']:.2f} s" + (f", peak RSS {r['rss_peak_mib']:.0f} MiB"
+                                                  if "rss_peak_mib" in r else ""))
     finally:
         cleanup()
         if not a.keep:
