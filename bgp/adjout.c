@@ -1,0 +1,351 @@
+/*
+ * adjout.c: a peer's Adj-RIB-Out (RFC 4271 3.2): per prefix, the interned
+ * attribute set last sent (one reference), and the set of prefixes whose
+ * export must be re-examined.
+ *
+ * Memory is the point: one open-addressing table per family whose entry
+ * is the attrs pointer, the prefix length, flags and only the address
+ * bytes of that family (16 bytes per IPv4 prefix, 32 per IPv6). The
+ * pending set is a flag in the entry plus a FIFO of prefixes; when the
+ * FIFO would grow past SPK_PENDING_MAX, it is dropped and the peer re-walks
+ * the RIB instead (update.c compares with what was sent, so nothing is
+ * lost and memory stays bounded).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgp/log.h"
+#include "bgp/speaker.h"
+
+struct adj_tab {
+	uint8_t		*mem;
+	size_t		 esz;		/* entry size for this family */
+	size_t		 abytes;	/* address bytes stored */
+	size_t		 cap;		/* slots, a power of two */
+	size_t		 used;
+	size_t		 sent;		/* entries with attrs */
+};
+
+struct adjout {
+	struct adj_tab		 tab[2];
+	struct prefix		*q;	/* pending FIFO ring */
+	size_t			 qcap, qhead, qlen;
+	struct adjout_dump	 dump;
+};
+
+static inline struct adj_ent *
+adj_at(const struct adj_tab *t, size_t i)
+{
+	return (struct adj_ent *)(void *)(t->mem + i * t->esz);
+}
+
+static uint64_t
+adj_hash(const uint8_t *a, size_t n, uint8_t len)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+	size_t i;
+
+	for (i = 0; i < n; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, a + i, 4);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+static void
+adj_tab_init(struct adj_tab *t, int afi)
+{
+	memset(t, 0, sizeof(*t));
+	t->abytes = afi == BGP_AFI_V4 ? 4 : 16;
+	/* attrs pointer, len, flags, address; rounded to 8 */
+	t->esz = (offsetof(struct adj_ent, a) + t->abytes + 7) & ~(size_t)7;
+}
+
+static size_t
+adj_slot(const struct adj_tab *t, const struct prefix *p, int *found)
+{
+	size_t i = (size_t)adj_hash(p->a, t->abytes, p->len) & (t->cap - 1);
+	struct adj_ent *e;
+
+	for (;; i = (i + 1) & (t->cap - 1)) {
+		e = adj_at(t, i);
+		if (e->flags == 0) {
+			*found = 0;
+			return i;
+		}
+		if (e->len == p->len && memcmp(e->a, p->a, t->abytes) == 0) {
+			*found = 1;
+			return i;
+		}
+	}
+}
+
+static void
+adj_grow(struct adj_tab *t)
+{
+	struct adj_tab n = *t;
+	struct adj_ent *e, *d;
+	struct prefix p;
+	size_t i, j;
+	int found;
+
+	n.cap = t->cap ? t->cap * 2 : 1024;
+	if ((n.mem = calloc(n.cap, n.esz)) == NULL)
+		fatal("%s: out of memory", __func__);
+	for (i = 0; i < t->cap; i++) {
+		e = adj_at(t, i);
+		if (e->flags == 0)
+			continue;
+		memset(&p, 0, sizeof(p));
+		p.len = e->len;
+		memcpy(p.a, e->a, t->abytes);
+		j = adj_slot(&n, &p, &found);
+		d = adj_at(&n, j);
+		memcpy(d, e, t->esz);
+	}
+	free(t->mem);
+	t->mem = n.mem;
+	t->cap = n.cap;
+}
+
+static struct adj_ent *
+adj_find(struct adj_tab *t, const struct prefix *p)
+{
+	size_t i;
+	int found;
+
+	if (t->cap == 0)
+		return NULL;
+	i = adj_slot(t, p, &found);
+	return found ? adj_at(t, i) : NULL;
+}
+
+static struct adj_ent *
+adj_get(struct adj_tab *t, const struct prefix *p)
+{
+	struct adj_ent *e;
+	size_t i;
+	int found;
+
+	if ((t->used + 1) * 4 > t->cap * 3)
+		adj_grow(t);
+	i = adj_slot(t, p, &found);
+	e = adj_at(t, i);
+	if (!found) {
+		memset(e, 0, t->esz);
+		e->len = p->len;
+		memcpy(e->a, p->a, t->abytes);
+		e->flags = ADJ_USED;
+		t->used++;
+	}
+	return e;
+}
+
+/* Remove e, shifting later members of its run back (no tombstones). */
+static void
+adj_del(struct adj_tab *t, struct adj_ent *e)
+{
+	size_t i = (size_t)((uint8_t *)e - t->mem) / t->esz, j, k;
+	struct adj_ent *x;
+
+	t->used--;
+	for (j = (i + 1) & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+		x = adj_at(t, j);
+		if (x->flags == 0)
+			break;
+		k = (size_t)adj_hash(x->a, t->abytes, x->len) & (t->cap - 1);
+		/* Move x into the hole when its home is not in (i, j]. */
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			memcpy(adj_at(t, i), x, t->esz);
+			i = j;
+		}
+	}
+	memset(adj_at(t, i), 0, t->esz);
+}
+
+struct adjout *
+adjout_new(void)
+{
+	struct adjout *o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		fatal("%s: out of memory", __func__);
+	adj_tab_init(&o->tab[BGP_AFI_V4], BGP_AFI_V4);
+	adj_tab_init(&o->tab[BGP_AFI_V6], BGP_AFI_V6);
+	return o;
+}
+
+void
+adjout_free(struct adjout *o)
+{
+	struct adj_ent *e;
+	size_t t, i;
+
+	if (o == NULL)
+		return;
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < o->tab[t].cap; i++) {
+			e = adj_at(&o->tab[t], i);
+			if (e->flags != 0 && e->attrs != NULL)
+				attr_unref(e->attrs);
+		}
+		free(o->tab[t].mem);
+	}
+	free(o->q);
+	free(o);
+}
+
+/* Forget the pending FIFO: flags cleared, unsent entries dropped. */
+static void
+adjout_drop_pending(struct adjout *o)
+{
+	struct prefix p;
+
+	while (adjout_take(o, &p, 1) == 1)
+		;
+	free(o->q);
+	o->q = NULL;
+	o->qcap = o->qhead = o->qlen = 0;
+}
+
+void
+adjout_mark(struct peer *pr, const struct prefix *p)
+{
+	struct adjout *o = pr->out;
+	struct adjout_dump *d = &o->dump;
+	struct adj_ent *e;
+	struct prefix *nq;
+	size_t i, afi = (size_t)spk_afi(p->af);
+
+	/* A walk in progress will reach p by itself. */
+	if (d->active[afi] && (!d->started[afi] ||
+	    prefix_cmp(p, &d->marker[afi]) > 0))
+		return;
+	e = adj_get(&o->tab[afi], p);
+	if (e->flags & ADJ_PENDING)
+		return;
+	if (o->qlen >= SPK_PENDING_MAX) {
+		if (e->attrs == NULL)
+			adj_del(&o->tab[afi], e);
+		adjout_drop_pending(o);
+		adjout_redump(pr, 3, d->eor_due);
+		return;
+	}
+	e->flags |= ADJ_PENDING;
+	if (o->qlen == o->qcap) {
+		size_t ncap = o->qcap ? o->qcap * 2 : 1024;
+
+		if ((nq = malloc(ncap * sizeof(*nq))) == NULL)
+			fatal("%s: out of memory", __func__);
+		for (i = 0; i < o->qlen; i++)
+			nq[i] = o->q[(o->qhead + i) % o->qcap];
+		free(o->q);
+		o->q = nq;
+		o->qcap = ncap;
+		o->qhead = 0;
+	}
+	o->q[(o->qhead + o->qlen) % o->qcap] = *p;
+	o->qlen++;
+	session_want_write(pr->conn);
+}
+
+size_t
+adjout_take(struct adjout *o, struct prefix *out, size_t max)
+{
+	struct adj_tab *t;
+	struct adj_ent *e;
+	size_t n = 0;
+
+	while (n < max && o->qlen > 0) {
+		out[n] = o->q[o->qhead];
+		o->qhead = (o->qhead + 1) % o->qcap;
+		o->qlen--;
+		t = &o->tab[spk_afi(out[n].af)];
+		if ((e = adj_find(t, &out[n])) == NULL)
+			fatal("%s: pending prefix without entry", __func__);
+		e->flags &= (uint8_t)~ADJ_PENDING;
+		if (e->attrs == NULL)
+			adj_del(t, e);
+		n++;
+	}
+	if (o->qlen == 0 && o->qcap > 4096) {
+		free(o->q);
+		o->q = NULL;
+		o->qcap = o->qhead = 0;
+	}
+	return n;
+}
+
+size_t
+adjout_npending(const struct adjout *o)
+{
+	return o->qlen;
+}
+
+struct attrs *
+adjout_sent(struct adjout *o, const struct prefix *p)
+{
+	struct adj_ent *e = adj_find(&o->tab[spk_afi(p->af)], p);
+
+	return e != NULL ? e->attrs : NULL;
+}
+
+void
+adjout_set(struct adjout *o, const struct prefix *p, struct attrs *a)
+{
+	struct adj_tab *t = &o->tab[spk_afi(p->af)];
+	struct adj_ent *e;
+
+	if (a == NULL) {
+		if ((e = adj_find(t, p)) == NULL)
+			return;
+		if (e->attrs != NULL) {
+			attr_unref(e->attrs);
+			e->attrs = NULL;
+			t->sent--;
+		}
+		if (!(e->flags & ADJ_PENDING))
+			adj_del(t, e);
+		return;
+	}
+	e = adj_get(t, p);
+	if (e->attrs != NULL)
+		attr_unref(e->attrs);
+	else
+		t->sent++;
+	e->attrs = a;
+}
+
+size_t
+adjout_count(const struct adjout *o, int afi)
+{
+	return o->tab[afi].sent;
+}
+
+struct adjout_dump *
+adjout_dump_state(struct adjout *o)
+{
+	return &o->dump;
+}
+
+void
+adjout_redump(struct peer *p, int afi_mask, int eor)
+{
+	struct adjout_dump *d;
+	int i;
+
+	if (p->out == NULL)
+		return;
+	d = &p->out->dump;
+	for (i = 0; i < 2; i++)
+		if ((afi_mask & (1 << i)) && p->af_ok[i]) {
+			d->active[i] = 1;
+			d->started[i] = 0;
+		}
+	if (eor)
+		d->eor_due = 1;
+	session_want_write(p->conn);
+}
