@@ -163,7 +163,8 @@ def test_sigterm_sends_cease(topo, make_bgpd):
     a, b, bgpd, bird = bird_setup(topo, make_bgpd)
     bird.wait_route("192.0.2.0/24")
     assert bgpd.stop() == 0, bgpd.diag()
-    wait_until(lambda: "Administrative shutdown" in bird.protocol_info(a.v4),
+    # BIRD logs e.g. 'n1: Received: Administrative shutdown' (Cease 6/2).
+    wait_until(lambda: "Received: Administrative shutdown" in bird.proc.log(),
                timeout=10, what="BIRD saw Cease/Administrative Shutdown",
                on_fail=bird.dump)
     bird.wait_no_route("192.0.2.0/24", timeout=5)

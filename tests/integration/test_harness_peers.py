@@ -68,3 +68,35 @@ def test_raw_peer_against_bird(topo):
         assert note is not None and note[:2] == (1, 1), note
     finally:
         raw.close()
+
+
+def test_bird_restart_silence_and_cease(topo):
+    """The lab's controls on a peer: stop/start, SIGSTOP silence and an nft
+    drop each end the session (hold timer), and BIRD's log records a
+    received Cease, as the bgpd tests rely on."""
+    from lab.poll import wait_until
+    need_peer("bird")
+    need_peer("openbgpd")
+    from lab.peers import Openbgpd
+    a = topo.add_host("a")
+    b = topo.add_host("b")
+    bird = Bird(a, A_AS, [Neighbor(b.v4, B_AS)]).start()
+    o = Openbgpd(b, B_AS, [Neighbor(a.v4, A_AS)]).start()
+    bird.wait_established(b.v4)
+    o.stop()
+    wait_until(lambda: "Received: Administrative shutdown" in bird.proc.log(),
+               timeout=10, what="Cease in BIRD's log", on_fail=bird.dump)
+    bird.stop()
+    bird.start()
+    o.start()
+    bird.wait_established(b.v4)
+    o.pause()
+    wait_until(lambda: not bird.established(b.v4), timeout=15,
+               what="hold timer expiry in BIRD", on_fail=bird.dump)
+    o.resume()
+    bird.wait_established(b.v4)
+    a.nft_drop_from(b.v4)
+    wait_until(lambda: not bird.established(b.v4), timeout=15,
+               what="hold timer expiry in BIRD (nft drop)", on_fail=bird.dump)
+    a.nft_clear()
+    bird.wait_established(b.v4, timeout=40)

@@ -15,7 +15,7 @@ RAW_AS = 65003
 VICTIM, CONTROL = "10.66.0.0/24", "10.67.0.0/24"
 
 
-def setup(topo, make_bgpd):
+def start_scenario(topo, make_bgpd):
     need_peer("bird")
     a = topo.add_host("a")
     b = topo.add_host("b")
@@ -61,7 +61,7 @@ def control_ok(bgpd, bird, a):
 
 @pytest.mark.parametrize("case", sorted(mf.TREAT_AS_WITHDRAW))
 def test_treat_as_withdraw(topo, make_bgpd, case):
-    a, c, bgpd, bird, raw = setup(topo, make_bgpd)
+    a, c, bgpd, bird, raw = start_scenario(topo, make_bgpd)
     try:
         raw.send_raw(mf.TREAT_AS_WITHDRAW[case](VICTIM, RAW_AS, c.v4))
         bgpd.wait_no_route("ipv4", VICTIM, timeout=10)
@@ -82,7 +82,7 @@ def test_treat_as_withdraw(topo, make_bgpd, case):
 
 @pytest.mark.parametrize("case", sorted(mf.SESSION_RESET))
 def test_session_reset(topo, make_bgpd, case):
-    a, c, bgpd, bird, raw = setup(topo, make_bgpd)
+    a, c, bgpd, bird, raw = start_scenario(topo, make_bgpd)
     build, expected = mf.SESSION_RESET[case]
     try:
         raw.send_raw(build(VICTIM, RAW_AS, c.v4))

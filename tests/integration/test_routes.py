@@ -53,7 +53,7 @@ def test_routes_both_ways(topo, make_bgpd, kind, family):
     assert got["next_hop"] == a.addr(family), detail()
     assert got["communities"] == ["65001:100"], detail()
     assert got["large_communities"] == ["65001:1:2"], detail()
-    assert bgpd.neighbor("a-peer")["prefixes_sent"][afi] == 1
+    assert bgpd.neighbor("a-peer")["prefixes_sent"][afi] >= 1
 
     # The local route is in bgpd's own RIB as source local.
     loc = bgpd.best(afi, adv)

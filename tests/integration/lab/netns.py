@@ -121,8 +121,10 @@ class Host:
     def cmd(self, cmd):
         return ["ip", "netns", "exec", self.ns] + list(cmd)
 
-    def run(self, cmd, check=True, timeout=30, **kw):
-        return run(self.cmd(cmd), check=check, timeout=timeout, **kw)
+    def run(self, cmd, check=True, timeout=30, cmd_wrap=True, **kw):
+        """Run cmd inside the namespace (or as is, with cmd_wrap=False)."""
+        return run(self.cmd(cmd) if cmd_wrap else list(cmd), check=check,
+                   timeout=timeout, **kw)
 
     def spawn(self, name, cmd, env=None, cwd=None):
         """Start cmd in this namespace, output to <dir>/<name>.log."""

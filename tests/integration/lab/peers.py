@@ -104,11 +104,24 @@ class Peer:
         if self.proc is not None:
             self.proc.kill()
 
+    def _signal_all(self, sig):
+        # Some peers are several processes (OpenBGPD's privilege-separated
+        # children, FRR's zebra): signal every process of the peer's own
+        # namespace, all of which this lab started.
+        r = self.host.run(["ip", "netns", "pids", self.host.ns], check=False,
+                          cmd_wrap=False)
+        for pid in r.stdout.split():
+            try:
+                os.kill(int(pid), sig)
+            except (ProcessLookupError, ValueError):
+                pass
+
     def pause(self):
-        self.proc.signal(signal.SIGSTOP)
+        """Freeze the peer (SIGSTOP): its TCP stays open, it says nothing."""
+        self._signal_all(signal.SIGSTOP)
 
     def resume(self):
-        self.proc.signal(signal.SIGCONT)
+        self._signal_all(signal.SIGCONT)
 
     def cli(self, args, check=False, timeout=15):
         return self.host.run(args, check=check, timeout=timeout)
