@@ -174,26 +174,36 @@ radix_insert(struct radix *r, const struct prefix *p, int *created)
 {
 	struct prefix k = radix_canon(r, p);
 	const struct prefix *e;
-	uint32_t n, x, nw, *link, *ch;
-	unsigned b, d;
+	uint32_t n, x, nw, *link, *ch, *links[RADIX_DEPTH];
+	unsigned b, d, depth, i;
 
 	*created = 0;
-	/* 1. Find a key that shares as many leading bits with k as any. */
-	if ((n = r->root) == 0) {
+	/*
+	 * 1. Descend on k's bits, remembering the links taken, to a key
+	 * that shares as many leading bits with k as any in the trie.
+	 */
+	links[0] = &r->root;
+	for (depth = 0; (n = *links[depth]) != 0 &&
+	    (b = radix_bit(r, n)) < k.len; depth++) {
+		if (depth + 1 == RADIX_DEPTH)
+			fatal("%s: trie deeper than %d", __func__, RADIX_DEPTH);
+		links[depth + 1] = &radix_child(r, n)[addr_bit(k.a, b)];
+	}
+	if (depth == 0 && n == 0) {
 		r->root = radix_new_entry(r, &k);
 		*created = 1;
 		return radix_key(r, r->root);
 	}
-	while ((b = radix_bit(r, n)) < k.len &&
-	    (x = radix_child(r, n)[addr_bit(k.a, b)]) != 0)
-		n = x;
-	e = radix_key(r, radix_any_entry(r, n));
+	e = radix_key(r, radix_any_entry(r, n != 0 ? n : *links[depth - 1]));
 	d = radix_common(k.a, e->a, k.len < e->len ? k.len : e->len);
 
-	/* 2. Descend again to the first node at or past bit d. */
-	link = &r->root;
-	while (*link != 0 && (b = radix_bit(r, *link)) < d)
-		link = &radix_child(r, *link)[addr_bit(k.a, b)];
+	/*
+	 * 2. The first node at or past bit d on that path: every node above
+	 * it branched on a bit where k and e agree.
+	 */
+	for (i = 0; i < depth && radix_bit(r, *links[i]) < d; i++)
+		;
+	link = links[i];
 	if ((x = *link) == 0) {
 		*link = radix_new_entry(r, &k);
 		*created = 1;

@@ -48,13 +48,19 @@ enum path_filter {
 	PATH_LOOP_CLUSTER		/* own cluster ID in CLUSTER_LIST */
 };
 
+/*
+ * 32 bytes: a full table holds one per prefix and peer, so the fields are
+ * sized to fit (since in monotonic seconds as bgp_now() gives them, filter
+ * holding an enum path_filter).
+ */
 struct path {
 	struct path		*next;	/* in the prefix's list */
 	struct path_src		*src;
 	struct attrs		*attrs;	/* interned, one reference held */
-	time_t			 since;
-	enum path_filter	 filter;
+	uint32_t		 since;	/* monotonic seconds */
+	uint8_t			 filter; /* enum path_filter */
 	uint8_t			 best;	/* selected (or ECMP member) */
+	uint8_t			 was_best; /* rib.c: before this decision */
 };
 
 struct rib_entry {			/* one prefix */
@@ -67,7 +73,11 @@ struct rib_hooks {
 	void	*arg;
 	/*
 	 * After the best path of a prefix changed (including to or from
-	 * none). old_best's attributes stay valid during the call.
+	 * none). old_best's attributes stay valid during the call: they
+	 * are old_attrs, which differ from old_best->attrs when that path
+	 * was replaced in place. It is also called when only the ECMP set
+	 * changed (a member came, went or changed its attributes, or
+	 * max_paths changed); then old_best may equal e->best.
 	 */
 	void	(*best_change)(void *arg, const struct rib_entry *,
 		    const struct path *old_best, const struct attrs *old_attrs);
@@ -101,7 +111,10 @@ void		 rib_refilter_src(struct rib *, struct path_src *,
 		    enum path_filter (*refilter)(void *, const struct prefix *,
 		    const struct attrs *), void *arg);
 const struct rib_entry *rib_lookup(struct rib *, const struct prefix *);
-/* Every entry of family af in prefix order; stop when cb returns non-zero. */
+/*
+ * Every entry of family af in prefix order; stop when cb returns non-zero
+ * (that value is returned). cb must not change the RIB.
+ */
 int		 rib_walk(struct rib *, int af,
 		    int (*cb)(void *, const struct rib_entry *), void *arg);
 size_t		 rib_count(const struct rib *, int af);	/* prefixes */
@@ -131,6 +144,7 @@ uint32_t	 decide_local_pref(const struct path *);
 struct policy;				/* one compiled BGPRoutePolicy */
 enum policy_verdict { POLICY_NOMATCH, POLICY_ACCEPT, POLICY_REJECT };
 
+/* NULL (logged) when the policy is malformed; keep the previous one. */
 struct policy	*policy_compile(const struct model_policy *);
 void		 policy_free(struct policy *);
 const char	*policy_name(const struct policy *);
@@ -142,6 +156,20 @@ enum policy_verdict policy_eval(const struct policy *, const struct prefix *);
  * Returns 1 accept, 0 reject.
  */
 int		 policy_chain_accepts(struct policy *const *, size_t,
+		    const struct prefix *);
+
+/*
+ * prefixset.c: one statement's prefixSet, compiled per family into ranges
+ * sorted in prefix order with their nesting, so a match is a binary search
+ * plus a walk up at most one chain of covering entries.
+ */
+struct prefixset;
+/* NULL (logged, naming the policy) when an entry is malformed. */
+struct prefixset *prefixset_new(const char *policy,
+		    const struct model_range *, size_t);
+void		 prefixset_free(struct prefixset *);
+/* 1 when p lies inside an entry's prefix with a length in [min, max]. */
+int		 prefixset_match(const struct prefixset *,
 		    const struct prefix *);
 
 #endif

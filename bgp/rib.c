@@ -1,0 +1,350 @@
+/*
+ * rib.c: the Loc-RIB with every received path kept (RFC 4271 3.2, 9.1).
+ *
+ * Per family a radix trie whose payload is the struct rib_entry itself;
+ * paths come from one slab. After every change to an entry the decision
+ * runs again over that entry only, and best_change fires when its outcome
+ * changed: another primary, new attributes on it, or (with multipath) a
+ * different ECMP set. A path leaving the RIB is unlinked first and freed
+ * after the hook ran, so the hook can still read what was best.
+ *
+ * Whole-RIB operations (flush, refilter, a new decision context) walk
+ * everything in one go; spreading them over loop turns is for the caller.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bgp/log.h"
+#include "bgp/radix.h"
+#include "bgp/rib.h"
+#include "bgp/slab.h"
+
+struct rib {
+	struct rib_hooks	 hooks;
+	struct decide_ctx	 ctx;
+	struct radix		 t[2];		/* by family index */
+	struct slab		 paths;
+	size_t			 npaths[2];
+};
+
+static int
+rib_afi(int af)
+{
+	if (af == AF_INET)
+		return 0;
+	if (af == AF_INET6)
+		return 1;
+	fatal("rib_afi: address family %d", af);
+}
+
+static uint32_t
+rib_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint32_t)ts.tv_sec;
+}
+
+struct rib *
+rib_new(const struct rib_hooks *hooks, const struct decide_ctx *ctx)
+{
+	struct rib *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("%s: out of memory", __func__);
+	if (hooks != NULL)
+		r->hooks = *hooks;
+	r->ctx = *ctx;
+	radix_init(&r->t[0], AF_INET, sizeof(struct rib_entry));
+	radix_init(&r->t[1], AF_INET6, sizeof(struct rib_entry));
+	slab_init(&r->paths, "path", sizeof(struct path), 8, 0);
+	return r;
+}
+
+void
+rib_free(struct rib *r)
+{
+	if (r == NULL)
+		return;
+	if (r->npaths[0] != 0 || r->npaths[1] != 0)
+		fatal("%s: %zu IPv4 and %zu IPv6 paths left", __func__,
+		    r->npaths[0], r->npaths[1]);
+	radix_fini(&r->t[0]);
+	radix_fini(&r->t[1]);
+	slab_fini(&r->paths);
+	free(r);
+}
+
+/*
+ * With multipath, did the marked set change? chg is the path that changed
+ * (attributes from chg_old, or gone from the list when gone is set).
+ */
+static int
+rib_ecmp_changed(const struct rib_entry *e, const struct path *chg,
+    const struct attrs *chg_old, int gone)
+{
+	const struct path *p;
+
+	for (p = e->paths; p != NULL; p = p->next)
+		if (p->best != p->was_best)
+			return 1;
+	if (chg == NULL)
+		return 0;
+	if (gone)
+		return chg->best;
+	return (chg->best || chg->was_best) && chg->attrs != chg_old;
+}
+
+/* Decide e again and tell the hook when the outcome changed. */
+static void
+rib_decide(struct rib *r, struct rib_entry *e, struct path *chg,
+    struct attrs *chg_old, int gone)
+{
+	struct path *old = e->best, *p;
+	struct attrs *old_attrs = NULL;
+	int fire;
+
+	if (old != NULL)
+		old_attrs = old == chg ? chg_old : old->attrs;
+	for (p = e->paths; p != NULL; p = p->next)
+		p->was_best = p->best;
+	decide_select(&r->ctx, e);
+	fire = e->best != old ||
+	    (e->best != NULL && e->best->attrs != old_attrs);
+	/* Also after max_paths went down to 1: the set shrank. */
+	if (!fire)
+		fire = rib_ecmp_changed(e, chg, chg_old, gone);
+	if (fire && r->hooks.best_change != NULL)
+		r->hooks.best_change(r->hooks.arg, e, old, old_attrs);
+}
+
+static struct path **
+rib_find(struct rib_entry *e, const struct path_src *src)
+{
+	struct path **pp;
+
+	for (pp = &e->paths; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->src == src)
+			return pp;
+	return NULL;
+}
+
+void
+rib_update(struct rib *r, const struct prefix *pfx, struct path_src *src,
+    struct attrs *attrs, enum path_filter filter)
+{
+	int afi = rib_afi(pfx->af), created;
+	struct rib_entry *e = radix_insert(&r->t[afi], pfx, &created);
+	struct path **pp, *p;
+	struct attrs *old;
+
+	if ((pp = rib_find(e, src)) != NULL) {
+		p = *pp;
+		if (p->attrs == attrs && p->filter == (uint8_t)filter) {
+			attr_unref(attrs);	/* we hold one already */
+			return;
+		}
+		if ((p->filter == PATH_OK) != (filter == PATH_OK)) {
+			if (filter == PATH_OK)
+				src->naccepted[afi]++;
+			else
+				src->naccepted[afi]--;
+		}
+		old = p->attrs;
+		if (old != attrs)
+			p->since = rib_now();
+		p->attrs = attrs;
+		p->filter = (uint8_t)filter;
+		rib_decide(r, e, p, old, 0);
+		attr_unref(old);
+		return;
+	}
+	p = slab_alloc(&r->paths);
+	p->src = src;
+	p->attrs = attrs;
+	p->filter = (uint8_t)filter;
+	p->since = rib_now();
+	p->next = e->paths;
+	e->paths = p;
+	r->npaths[afi]++;
+	src->npaths[afi]++;
+	if (filter == PATH_OK)
+		src->naccepted[afi]++;
+	rib_decide(r, e, p, attrs, 0);
+}
+
+/* Unlink src's path from e, decide, free it; e goes when it empties. */
+static void
+rib_remove(struct rib *r, int afi, struct rib_entry *e, struct path **pp)
+{
+	struct path *p = *pp;
+	struct path_src *src = p->src;
+
+	*pp = p->next;
+	r->npaths[afi]--;
+	src->npaths[afi]--;
+	if (p->filter == PATH_OK)
+		src->naccepted[afi]--;
+	rib_decide(r, e, p, p->attrs, 1);
+	attr_unref(p->attrs);
+	slab_free(&r->paths, p);
+	if (e->paths == NULL)
+		radix_delete(&r->t[afi], e);
+}
+
+void
+rib_withdraw(struct rib *r, const struct prefix *pfx, struct path_src *src)
+{
+	int afi = rib_afi(pfx->af);
+	struct rib_entry *e = radix_lookup(&r->t[afi], pfx);
+	struct path **pp;
+
+	/* Withdrawing what was never announced is allowed (RFC 4271 9). */
+	if (e == NULL || (pp = rib_find(e, src)) == NULL)
+		return;
+	rib_remove(r, afi, e, pp);
+}
+
+struct rib_src_walk {
+	struct rib		*r;
+	int			 afi;
+	struct path_src		*src;
+	enum path_filter	(*refilter)(void *, const struct prefix *,
+				    const struct attrs *);
+	void			*arg;
+};
+
+static int
+rib_flush_cb(void *arg, void *payload)
+{
+	struct rib_src_walk *w = arg;
+	struct path **pp;
+
+	if ((pp = rib_find(payload, w->src)) != NULL)
+		rib_remove(w->r, w->afi, payload, pp);
+	return 0;
+}
+
+void
+rib_flush_src(struct rib *r, struct path_src *src)
+{
+	struct rib_src_walk w = { r, 0, src, NULL, NULL };
+
+	for (w.afi = 0; w.afi < 2; w.afi++)
+		if (src->npaths[w.afi] > 0)
+			radix_walk(&r->t[w.afi], rib_flush_cb, &w);
+	if (src->npaths[0] != 0 || src->npaths[1] != 0)
+		fatal("%s: %s: path counters off after flush", __func__,
+		    src->name);
+}
+
+static int
+rib_refilter_cb(void *arg, void *payload)
+{
+	struct rib_src_walk *w = arg;
+	struct rib_entry *e = payload;
+	struct path **pp, *p;
+	enum path_filter f;
+
+	if ((pp = rib_find(e, w->src)) == NULL)
+		return 0;
+	p = *pp;
+	f = w->refilter(w->arg, &e->prefix, p->attrs);
+	if (p->filter == (uint8_t)f)
+		return 0;
+	if (f == PATH_OK)
+		w->src->naccepted[w->afi]++;
+	else if (p->filter == PATH_OK)
+		w->src->naccepted[w->afi]--;
+	p->filter = (uint8_t)f;
+	rib_decide(w->r, e, p, p->attrs, 0);
+	return 0;
+}
+
+void
+rib_refilter_src(struct rib *r, struct path_src *src,
+    enum path_filter (*refilter)(void *, const struct prefix *,
+    const struct attrs *), void *arg)
+{
+	struct rib_src_walk w = { r, 0, src, refilter, arg };
+
+	for (w.afi = 0; w.afi < 2; w.afi++)
+		if (src->npaths[w.afi] > 0)
+			radix_walk(&r->t[w.afi], rib_refilter_cb, &w);
+}
+
+static int
+rib_redecide_cb(void *arg, void *payload)
+{
+	rib_decide(arg, payload, NULL, NULL, 0);
+	return 0;
+}
+
+void
+rib_set_ctx(struct rib *r, const struct decide_ctx *ctx)
+{
+	if (r->ctx.local_as == ctx->local_as &&
+	    r->ctx.router_id == ctx->router_id &&
+	    r->ctx.max_paths == ctx->max_paths)
+		return;
+	r->ctx = *ctx;
+	radix_walk(&r->t[0], rib_redecide_cb, r);
+	radix_walk(&r->t[1], rib_redecide_cb, r);
+}
+
+const struct rib_entry *
+rib_lookup(struct rib *r, const struct prefix *pfx)
+{
+	if (pfx->af != AF_INET && pfx->af != AF_INET6)
+		return NULL;
+	return radix_lookup(&r->t[rib_afi(pfx->af)], pfx);
+}
+
+struct rib_user_walk {
+	int	(*cb)(void *, const struct rib_entry *);
+	void	*arg;
+};
+
+static int
+rib_walk_cb(void *arg, void *payload)
+{
+	struct rib_user_walk *w = arg;
+
+	return w->cb(w->arg, payload);
+}
+
+int
+rib_walk(struct rib *r, int af, int (*cb)(void *, const struct rib_entry *),
+    void *arg)
+{
+	struct rib_user_walk w = { cb, arg };
+
+	if (af != AF_INET && af != AF_INET6)
+		return 0;
+	return radix_walk(&r->t[rib_afi(af)], rib_walk_cb, &w);
+}
+
+size_t
+rib_count(const struct rib *r, int af)
+{
+	if (af != AF_INET && af != AF_INET6)
+		return 0;
+	return radix_count(&r->t[rib_afi(af)]);
+}
+
+size_t
+rib_paths(const struct rib *r, int af)
+{
+	if (af != AF_INET && af != AF_INET6)
+		return 0;
+	return r->npaths[rib_afi(af)];
+}
+
+size_t
+rib_bytes(const struct rib *r)
+{
+	return sizeof(*r) + radix_bytes(&r->t[0]) + radix_bytes(&r->t[1]) +
+	    slab_bytes(&r->paths);
+}
