@@ -270,8 +270,10 @@ updpack_finish(struct upd_pack *u)
 		wbuf_u16(&u->w, 0);
 	} else if (u->af == AF_INET6) {
 		updpack_close_mp(u);
-		wbuf_bytes(&u->w, u->buf + u->maxlen - u->tail_len,
+		/* The parked tail may overlap where it goes: memmove. */
+		memmove(u->buf + u->w.len, u->buf + u->maxlen - u->tail_len,
 		    u->tail_len);
+		u->w.len += u->tail_len;
 		wbuf_set_u16(&u->w, u->len_off,
 		    (uint16_t)(u->w.len - u->attr_off));
 	}
