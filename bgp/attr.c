@@ -192,11 +192,12 @@ attr_equal(const struct attrs *a, const struct attrs *b)
 {
 	struct attrs ca, cb;
 
+	/*
+	 * No shortcut on refcnt: a struct copied from an interned set and
+	 * then changed carries its refcnt along.
+	 */
 	if (a == b)
 		return 1;
-	/* Two interned sets are equal only when they are the same one. */
-	if (a->refcnt > 0 && b->refcnt > 0)
-		return 0;
 	attr_canon(a, &ca);
 	attr_canon(b, &cb);
 	return attr_equal_canon(&ca, &cb);

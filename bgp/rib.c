@@ -348,3 +348,18 @@ rib_bytes(const struct rib *r)
 	return sizeof(*r) + radix_bytes(&r->t[0]) + radix_bytes(&r->t[1]) +
 	    slab_bytes(&r->paths);
 }
+
+size_t
+rib_mem(const struct rib *r, struct rib_mem *out, size_t n)
+{
+	const struct slab *s[RIB_NMEM] = { &r->t[0].enodes, &r->t[0].gnodes,
+	    &r->t[1].enodes, &r->t[1].gnodes, &r->paths };
+	size_t i;
+
+	for (i = 0; i < RIB_NMEM && i < n; i++) {
+		out[i].name = s[i]->name;
+		out[i].objects = slab_inuse(s[i]);
+		out[i].bytes = slab_bytes(s[i]);
+	}
+	return RIB_NMEM;
+}

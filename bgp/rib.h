@@ -120,6 +120,15 @@ int		 rib_walk(struct rib *, int af,
 size_t		 rib_count(const struct rib *, int af);	/* prefixes */
 size_t		 rib_paths(const struct rib *, int af);
 size_t		 rib_bytes(const struct rib *);
+/* Objects and bytes per allocator (the trie nodes and the paths). */
+struct rib_mem {
+	const char	*name;		/* "radix4", "radix4_glue", "path", ... */
+	size_t		 objects;
+	size_t		 bytes;
+};
+#define RIB_NMEM	5
+/* Fills up to n entries; returns how many there are (RIB_NMEM). */
+size_t		 rib_mem(const struct rib *, struct rib_mem *, size_t n);
 
 /* decide.c */
 /*

@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "bgp/attr.h"
@@ -280,6 +284,60 @@ test_community(void **state)
 	}
 }
 
+/* A reference dropped that was never taken: refcnt 0. */
+static void
+underflow(void)
+{
+	struct attrs s = base();
+
+	attr_unref(&s);
+}
+
+static void
+balanced(void)
+{
+	struct attrs s = base(), *x = attr_intern(&s);
+
+	attr_unref(x);
+	attr_shutdown();
+}
+
+static void
+left_over(void)
+{
+	struct attrs s = base();
+
+	attr_intern(&s);
+	attr_shutdown();
+}
+
+/* Runs fn in a child with stderr discarded; 1 when it aborted. */
+static int
+aborts(void (*fn)(void))
+{
+	pid_t pid;
+	int st, fd;
+
+	if ((pid = fork()) == 0) {
+		if ((fd = open("/dev/null", O_WRONLY)) >= 0)
+			dup2(fd, 2);
+		fn();
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void
+test_fatal(void **state)
+{
+	(void)state;
+	assert_false(aborts(balanced));
+	assert_true(aborts(left_over));
+	assert_true(aborts(underflow));
+}
+
 int
 main(void)
 {
@@ -289,6 +347,7 @@ main(void)
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_community),
+		cmocka_unit_test(test_fatal),
 	};
 
 	return cmocka_run_group_tests_name("attr", tests, NULL, NULL);

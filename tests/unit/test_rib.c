@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "bgp/rib.h"
@@ -384,6 +388,104 @@ test_ecmp_changes(void **state)
 	attr_shutdown();
 }
 
+/* Runs fn in a child with stderr discarded; 1 when it aborted. */
+static int
+aborts(void (*fn)(void))
+{
+	pid_t pid;
+	int st, fd;
+
+	if ((pid = fork()) == 0) {
+		if ((fd = open("/dev/null", O_WRONLY)) >= 0)
+			dup2(fd, 2);
+		fn();
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+static void
+free_with_paths(void)
+{
+	struct decide_ctx ctx = { 65000, 1, 1 };
+	struct path_src s = mksrc(1, 1);
+	struct prefix p = pfx("10.0.0.0/8");
+	struct rib *r = rib_new(NULL, &ctx);
+
+	rib_update(r, &p, &s, mkattrs(100), PATH_OK);
+	rib_free(r);
+}
+
+static void
+free_empty(void)
+{
+	struct decide_ctx ctx = { 65000, 1, 1 };
+	struct path_src s = mksrc(1, 1);
+	struct prefix p = pfx("10.0.0.0/8");
+	struct rib *r = rib_new(NULL, &ctx);
+
+	rib_update(r, &p, &s, mkattrs(100), PATH_OK);
+	rib_withdraw(r, &p, &s);
+	rib_free(r);
+	attr_shutdown();
+}
+
+/* A RIB freed with paths in it is a bug: abort. Empty, it is fine. */
+static void
+test_free_checks(void **state)
+{
+	(void)state;
+	assert_true(aborts(free_with_paths));
+	assert_false(aborts(free_empty));
+}
+
+/* The per-allocator figures add up to what the trie and paths hold. */
+static void
+test_mem(void **state)
+{
+	struct decide_ctx ctx = { 65000, 1, 1 };
+	struct path_src s1 = mksrc(1, 1), s2 = mksrc(2, 2);
+	struct prefix p4a = pfx("10.0.0.0/24"), p4b = pfx("10.0.1.0/24"),
+	    p6 = pfx("2001:db8::/48");
+	struct attrs *a = mkattrs(100);
+	struct rib_mem m[RIB_NMEM + 1];
+	struct rib *r = rib_new(NULL, &ctx);
+	size_t i, bytes = 0;
+
+	(void)state;
+	rib_update(r, &p4a, &s1, attr_ref(a), PATH_OK);
+	rib_update(r, &p4b, &s1, attr_ref(a), PATH_OK);
+	rib_update(r, &p4b, &s2, attr_ref(a), PATH_OK);
+	rib_update(r, &p6, &s1, attr_ref(a), PATH_OK);
+	assert_int_equal(rib_mem(r, m, RIB_NMEM + 1), RIB_NMEM);
+	for (i = 0; i < RIB_NMEM; i++) {
+		bytes += m[i].bytes;
+		if (strcmp(m[i].name, "radix4") == 0)
+			assert_int_equal(m[i].objects, 2);
+		else if (strcmp(m[i].name, "radix4_glue") == 0)
+			assert_int_equal(m[i].objects, 1);
+		else if (strcmp(m[i].name, "radix6") == 0)
+			assert_int_equal(m[i].objects, 1);
+		else if (strcmp(m[i].name, "radix6_glue") == 0)
+			assert_int_equal(m[i].objects, 0);
+		else if (strcmp(m[i].name, "path") == 0)
+			assert_int_equal(m[i].objects, 4);
+		else
+			fail_msg("unknown allocator %s", m[i].name);
+	}
+	assert_true(bytes > 0 && bytes < rib_bytes(r));
+	rib_flush_src(r, &s1);
+	rib_flush_src(r, &s2);
+	rib_mem(r, m, RIB_NMEM);
+	for (i = 0; i < RIB_NMEM; i++)
+		assert_int_equal(m[i].objects + m[i].bytes, 0);
+	attr_unref(a);
+	rib_free(r);
+	attr_shutdown();
+}
+
 /* Information for the team, not a test of speed or size: never asserted. */
 static void
 test_bytes_per_prefix(void **state)
@@ -429,6 +531,8 @@ main(void)
 		cmocka_unit_test(test_update_withdraw),
 		cmocka_unit_test(test_flush_refilter),
 		cmocka_unit_test(test_ecmp_changes),
+		cmocka_unit_test(test_free_checks),
+		cmocka_unit_test(test_mem),
 		cmocka_unit_test(test_bytes_per_prefix),
 	};
 
