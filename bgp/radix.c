@@ -29,6 +29,13 @@ struct radix_gnode {
 
 #define RADIX_EHDR	sizeof(struct radix_enode)
 
+/* addr_bit(), inline: it runs at every level of every descent. */
+static inline unsigned
+radix_bitat(const uint8_t *a, unsigned i)
+{
+	return (a[i / 8] >> (7 - i % 8)) & 1;
+}
+
 static inline int
 radix_is_glue(uint32_t ref)
 {
@@ -153,7 +160,7 @@ radix_lookup(const struct radix *r, const struct prefix *p)
 	unsigned b;
 
 	while (n != 0 && (b = radix_bit(r, n)) < k.len)
-		n = radix_child(r, n)[addr_bit(k.a, b)];
+		n = radix_child(r, n)[radix_bitat(k.a, b)];
 	if (n == 0 || radix_is_glue(n) || radix_bit(r, n) != k.len ||
 	    memcmp(radix_key(r, n)->a, k.a, sizeof(k.a)) != 0)
 		return NULL;
@@ -187,7 +194,7 @@ radix_insert(struct radix *r, const struct prefix *p, int *created)
 	    (b = radix_bit(r, n)) < k.len; depth++) {
 		if (depth + 1 == RADIX_DEPTH)
 			fatal("%s: trie deeper than %d", __func__, RADIX_DEPTH);
-		links[depth + 1] = &radix_child(r, n)[addr_bit(k.a, b)];
+		links[depth + 1] = &radix_child(r, n)[radix_bitat(k.a, b)];
 	}
 	if (depth == 0 && n == 0) {
 		r->root = radix_new_entry(r, &k);
@@ -222,17 +229,17 @@ radix_insert(struct radix *r, const struct prefix *p, int *created)
 		slab_put(&r->gnodes, x & ~RADIX_GLUE);
 	} else if (d == k.len) {
 		nw = radix_new_entry(r, &k);
-		radix_child(r, nw)[addr_bit(e->a, d)] = x;
+		radix_child(r, nw)[radix_bitat(e->a, d)] = x;
 		*link = nw;
 	} else if (b == d) {
 		ch = radix_child(r, x);
-		if (radix_is_glue(x) || ch[addr_bit(k.a, d)] != 0)
+		if (radix_is_glue(x) || ch[radix_bitat(k.a, d)] != 0)
 			fatal("%s: trie broken at bit %u", __func__, d);
 		nw = radix_new_entry(r, &k);
-		radix_child(r, x)[addr_bit(k.a, d)] = nw;
+		radix_child(r, x)[radix_bitat(k.a, d)] = nw;
 	} else {
 		nw = radix_new_entry(r, &k);
-		*link = addr_bit(k.a, d) ? radix_new_glue(r, d, x, nw) :
+		*link = radix_bitat(k.a, d) ? radix_new_glue(r, d, x, nw) :
 		    radix_new_glue(r, d, nw, x);
 	}
 	*created = 1;
@@ -251,7 +258,7 @@ radix_delete(struct radix *r, void *payload)
 		if ((b = radix_bit(r, x)) >= k->len)
 			break;
 		plink = link;
-		link = &radix_child(r, x)[addr_bit(k->a, b)];
+		link = &radix_child(r, x)[radix_bitat(k->a, b)];
 	}
 	if (x == 0 || radix_is_glue(x) || radix_key(r, x) != payload)
 		fatal("%s: payload not in the trie", __func__);
@@ -293,7 +300,7 @@ radix_match(const struct radix *r, const struct prefix *p)
 		}
 		if (b >= k.len)
 			break;
-		n = radix_child(r, n)[addr_bit(k.a, b)];
+		n = radix_child(r, n)[radix_bitat(k.a, b)];
 	}
 	return best;
 }
