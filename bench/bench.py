@@ -245,13 +245,9 @@ def run_one(name, a, tmp):
             res["note"] = spec["note"]
             d = os.path.join(tmp, name)
             os.makedirs(d, exist_ok=True)
-            cmd = spec["setup"](d, REPO)
-            dlog = open(os.path.join(d, "daemon.log"), "w")
-            res["log"] = dlog.name
-            daemon = subprocess.Popen(ns_exec(nsd) + cmd, stdin=subprocess.DEVNULL,
-                                      stdout=dlog, stderr=subprocess.STDOUT)
-            live_procs.append(daemon)
-            if spec["listen"]:
+            listen = spec["listen"] or a.tools_listen
+            cmd = spec["setup"](d, REPO, passive=not listen)
+            if listen:
                 coll_cmd = ns_exec(nsc) + [os.path.join(BUILD, "collector"), "--listen", D.COLL4]
                 feed_cmd = ns_exec(nsf) + [os.path.join(BUILD, "feeder"), "--listen", D.FEEDER4]
             else:
@@ -260,6 +256,19 @@ def run_one(name, a, tmp):
         collector = Tool("collector", coll_cmd + tool_args(a, D.COLL_AS, D.COLL4))
         feeder = Tool("feeder", feed_cmd + tool_args(a, D.FEEDER_AS, D.FEEDER4) +
                       ["--nh4", D.FEEDER4, "--nh6", D.FEEDER6])
+        if name != "direct":
+            if listen:
+                # A daemon that connects out must find the tools listening.
+                dl = time.monotonic() + 60
+                if feeder.wait_event("LISTENING", dl) is None or \
+                        collector.wait_event("LISTENING", dl) is None:
+                    res["error"] = "the tools did not start listening"
+                    return res
+            dlog = open(os.path.join(d, "daemon.log"), "w")
+            res["log"] = dlog.name
+            daemon = subprocess.Popen(ns_exec(nsd) + cmd, stdin=subprocess.DEVNULL,
+                                      stdout=dlog, stderr=subprocess.STDOUT)
+            live_procs.append(daemon)
         dl = time.monotonic() + 150
         if feeder.wait_event("ESTABLISHED", dl) is None or \
                 collector.wait_event("ESTABLISHED", dl) is None:
@@ -417,6 +426,9 @@ def main():
     ap.add_argument("--timeout", type=int, default=0,
                     help="seconds per phase (default 180, GoBGP 300)")
     ap.add_argument("--no-direct", action="store_true")
+    ap.add_argument("--tools-listen", action="store_true",
+                    help="the speakers connect to the feeder and collector "
+                         "(bgpd always does)")
     ap.add_argument("--keep", action="store_true", help="keep configs and logs")
     a = ap.parse_args()
     if a.quick:

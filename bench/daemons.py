@@ -5,7 +5,9 @@ into the speaker (AS 65000, 10.0.1.1 / 10.0.2.1), and out to the collector
 (AS 65002, 10.0.2.2), IPv4 and IPv6 unicast over the IPv4 sessions, no
 kernel routing table, no filtering beyond "accept everything". Third-party
 daemons are made passive so the feeder and collector connect to them at
-once; bgpd connects out to the tools, which then listen.
+once; bgpd connects out to the tools, which then listen. The setup
+functions take passive=False to make a daemon connect out too (bench.py
+--tools-listen), which exercises the tools' listening side.
 
 Each entry: binary (absolute path; OpenBGPD's is also called bgpd), a
 version command, the config writer, the command line, whether the tools
@@ -26,7 +28,7 @@ def _write(path, text):
         f.write(text)
 
 
-def bird_setup(d, _repo):
+def bird_setup(d, _repo, passive=True):
     conf = os.path.join(d, "bird.conf")
     _write(conf, f"""
 router id {DUT_F4};
@@ -35,7 +37,7 @@ protocol device {{ scan time 60; }}
 protocol bgp feeder {{
   local {DUT_F4} as {DUT_AS};
   neighbor {FEEDER4} as {FEEDER_AS};
-  passive on;
+  passive {'on' if passive else 'off'};
   hold time {HOLD};
   ipv4 {{ import all; export none; }};
   ipv6 {{ import all; export none; }};
@@ -43,7 +45,7 @@ protocol bgp feeder {{
 protocol bgp collector {{
   local {DUT_C4} as {DUT_AS};
   neighbor {COLL4} as {COLL_AS};
-  passive on;
+  passive {'on' if passive else 'off'};
   hold time {HOLD};
   ipv4 {{ import none; export all; }};
   # IPv6 routes over an IPv4 session need an explicit IPv6 next hop.
@@ -54,7 +56,7 @@ protocol bgp collector {{
             "-P", os.path.join(d, "bird.pid")]
 
 
-def frr_setup(d, _repo):
+def frr_setup(d, _repo, passive=True):
     conf = os.path.join(d, "frr.conf")
     # -Z: no zebra, so nothing reaches a kernel table and next hops count as
     # reachable. eBGP needs "no bgp ebgp-requires-policy" to pass routes at
@@ -72,10 +74,10 @@ router bgp {DUT_AS}
  no bgp network import-check
  no bgp default ipv4-unicast
  neighbor {FEEDER4} remote-as {FEEDER_AS}
- neighbor {FEEDER4} passive
+ {'' if passive else 'no '}neighbor {FEEDER4} passive
  neighbor {FEEDER4} timers 60 {HOLD}
  neighbor {COLL4} remote-as {COLL_AS}
- neighbor {COLL4} passive
+ {'' if passive else 'no '}neighbor {COLL4} passive
  neighbor {COLL4} timers 60 {HOLD}
  neighbor {COLL4} advertisement-interval 0
  address-family ipv4 unicast
@@ -94,7 +96,7 @@ exit
             "-z", os.path.join(d, "zserv.api"), "-P", "0"]
 
 
-def gobgp_setup(d, _repo):
+def gobgp_setup(d, _repo, passive=True):
     conf = os.path.join(d, "gobgpd.toml")
     nbrs = ""
     for addr, asn in ((FEEDER4, FEEDER_AS), (COLL4, COLL_AS)):
@@ -106,7 +108,7 @@ def gobgp_setup(d, _repo):
   [neighbors.timers.config]
     hold-time = {HOLD}
   [neighbors.transport.config]
-    passive-mode = true
+    passive-mode = {'true' if passive else 'false'}
   [[neighbors.afi-safis]]
     [neighbors.afi-safis.config]
       afi-safi-name = "ipv4-unicast"
@@ -123,7 +125,7 @@ def gobgp_setup(d, _repo):
             "--pprof-disable", "--api-hosts", "127.0.0.1:50051"]
 
 
-def openbgpd_setup(d, _repo):
+def openbgpd_setup(d, _repo, passive=True):
     conf = os.path.join(d, "openbgpd.conf")
     # The daemon must own its config file and keep it private.
     _write(conf, f"""AS {DUT_AS}
@@ -135,13 +137,13 @@ socket "{d}/openbgpd.sock"
 holdtime {HOLD}
 neighbor {FEEDER4} {{
   remote-as {FEEDER_AS}
-  passive
+  {'passive' if passive else ''}
   announce IPv4 unicast
   announce IPv6 unicast
 }}
 neighbor {COLL4} {{
   remote-as {COLL_AS}
-  passive
+  {'passive' if passive else ''}
   local-address {DUT_C4}
   local-address {DUT_C6}
   announce IPv4 unicast
@@ -154,7 +156,7 @@ allow to any
     return ["/usr/sbin/bgpd", "-d", "-f", conf]
 
 
-def bgpd_setup(d, repo):
+def bgpd_setup(d, repo, passive=True):
     cdir = os.path.join(d, "config")
     os.makedirs(cdir, exist_ok=True)
     docs = [f"""apiVersion: bgp.miloapis.com/v1alpha1

@@ -336,6 +336,11 @@ sess_open(struct sess *s, const struct sess_cfg *c)
 			close(lfd);
 			return -1;
 		}
+		/* The driver starts a connecting daemon only after this line:
+		 * a refused first attempt would cost the daemon's whole
+		 * ConnectRetry time (120 s by default). */
+		printf("LISTENING %.6f\n", sess_now());
+		fflush(stdout);
 	}
 	/* A daemon may refuse the first attempt (still loading its config):
 	 * try again until the deadline. */

@@ -48,7 +48,8 @@ double sess_now(void);	/* CLOCK_MONOTONIC seconds, shared by all namespaces */
 uint32_t sess_parse_id(const char *dotted);
 
 /* Connects or accepts, exchanges OPEN and KEEPALIVE; 0 once Established.
- * The socket is non-blocking afterwards. */
+ * The socket is non-blocking afterwards. When listening, prints
+ * "LISTENING t" on stdout once the socket accepts connections. */
 int sess_open(struct sess *s, const struct sess_cfg *c);
 
 /* Reads what is there; 0 = ok (maybe nothing), -1 = closed or error. */
