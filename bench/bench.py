@@ -19,6 +19,7 @@ import os
 import queue
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -351,6 +352,22 @@ def run_one(name, a, tmp):
 
 # --- report ----------------------------------------------------------------
 
+def summarize(runs):
+    """One row from repeated runs: the median of each figure; a failed run
+    makes the row a failure (a figure from the runs that passed would hide it)."""
+    bad = [r for r in runs if "error" in r]
+    if bad or len(runs) == 1:
+        row = dict(bad[0] if bad else runs[0])
+        row["runs"] = runs if len(runs) > 1 else None
+        return row
+    row = dict(runs[0])
+    for k, v in runs[0].items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            row[k] = statistics.median(r[k] for r in runs)
+    row["runs"] = runs
+    return row
+
+
 def fmt(v, spec="{:.2f}"):
     return spec.format(v) if isinstance(v, (int, float)) else "-"
 
@@ -359,7 +376,8 @@ def report(results, a):
     n = a.v4 + a.v6
     print()
     print(f"Propagation of {a.v4} IPv4 + {a.v6} IPv6 prefixes "
-          f"({a.sets} attribute sets, Zipf), feeder -> speaker -> collector, eBGP")
+          f"({a.sets} attribute sets, Zipf), feeder -> speaker -> collector, eBGP"
+          + (f", median of {a.repeat} runs" if a.repeat > 1 else ""))
     hdr = (f"{'speaker':<9} {'version':<8} {'announce s':>10} {'prefix/s':>10} "
            f"{'CPU s':>7} {'withdraw s':>10} {'CPU s':>7} {'peak RSS MiB':>12} "
            f"{'UPD out':>8}")
@@ -425,6 +443,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=int, default=0,
                     help="seconds per phase (default 180, GoBGP 300)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs per speaker; the table shows medians")
     ap.add_argument("--no-direct", action="store_true")
     ap.add_argument("--tools-listen", action="store_true",
                     help="the speakers connect to the feeder and collector "
@@ -459,17 +479,22 @@ def main():
                     results.append({"daemon": name, "skipped": why})
                     continue
             log(f"{name}: running")
-            r = run_one(name, a, tmp)
-            results.append(r)
-            if "error" in r:
-                log(f"{name}: FAILED: {r['error']}")
-                for k in ("tool_errors", "log_tail"):
-                    if r.get(k):
-                        log(f"{name}: {k}: {r[k]}")
-            else:
+            runs = []
+            for i in range(a.repeat):
+                if a.repeat > 1:
+                    log(f"{name}: run {i + 1} of {a.repeat}")
+                r = run_one(name, a, tmp)
+                runs.append(r)
+                if "error" in r:
+                    log(f"{name}: FAILED: {r['error']}")
+                    for k in ("tool_errors", "log_tail"):
+                        if r.get(k):
+                            log(f"{name}: {k}: {r[k]}")
+                    break
                 log(f"{name}: announce {r['announce_s']:.2f} s, withdraw "
                     f"{r['withdraw_s']:.2f} s" + (f", peak RSS {r['rss_peak_mib']:.0f} MiB"
                                                   if "rss_peak_mib" in r else ""))
+            results.append(summarize(runs))
     finally:
         cleanup()
         if not a.keep:
@@ -481,7 +506,7 @@ def main():
     with open(out, "w") as f:
         json.dump({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                    "machine": machine(), "v4": a.v4, "v6": a.v6, "sets": a.sets,
-                   "seed": a.seed, "results": results}, f, indent=1)
+                   "seed": a.seed, "repeat": a.repeat, "results": results}, f, indent=1)
     print(f"\nraw results: {os.path.relpath(out, REPO)}")
 
 
