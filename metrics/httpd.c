@@ -50,14 +50,15 @@ static void
 httpd_mhd_log(void *arg, const char *fmt, va_list ap)
 {
 	struct httpd *h = arg;
-	char line[256];
+	char line[256], q[300];
 	size_t n;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	n = strlen(line);
 	while (n > 0 && line[n - 1] == '\n')
 		line[--n] = '\0';
-	log_warn("http server", "server=%s error=\"%s\"", h->what, line);
+	log_warn("http server", "server=%s error=%s", h->what,
+	    log_q(line, q, sizeof(q)));
 }
 
 static int
@@ -89,11 +90,12 @@ httpd_listen(const char *addr, const char *what, uint16_t *port)
 	struct sockaddr_in sin;
 	struct addr bound;
 	socklen_t len;
-	char err[160];
+	char err[160], q[200], qa[HOSTPORT_HOSTLEN + 16];
 	int fd, dual;
 
 	if (hostport_resolve(addr, &ss, &len, &dual, err, sizeof(err)) == -1) {
-		log_error("http server", "server=%s error=\"%s\"", what, err);
+		log_error("http server cannot start", "server=%s error=%s", what,
+		    log_q(err, q, sizeof(q)));
 		return -1;
 	}
 	fd = httpd_bind(ss.ss_family, (struct sockaddr *)&ss, len, dual);
@@ -104,8 +106,9 @@ httpd_listen(const char *addr, const char *what, uint16_t *port)
 		fd = httpd_bind(AF_INET, (struct sockaddr *)&sin, sizeof(sin), 0);
 	}
 	if (fd == -1) {
-		log_error("http server", "server=%s addr=%s error=\"%s\"", what,
-		    addr, strerror(errno));
+		log_error("http server cannot start", "server=%s addr=%s "
+		    "error=%s", what, log_q(addr, qa, sizeof(qa)),
+		    log_q(strerror(errno), q, sizeof(q)));
 		return -1;
 	}
 	len = sizeof(ss);
@@ -381,13 +384,12 @@ httpd_new(struct event_base *base, const char *addr, const char *what,
 		return NULL;
 	}
 	if (httpd_start(h, base, fd) == -1) {
-		log_error("http server", "server=%s addr=%s error=\"cannot "
-		    "start the HTTP daemon\"", what, addr);
+		log_error("http server cannot start", "server=%s port=%u "
+		    "error=\"libmicrohttpd refused to start\"", what, h->port);
 		httpd_free(h);
 		return NULL;
 	}
-	log_info("http server listening", "server=%s addr=%s port=%u", what,
-	    addr, h->port);
+	log_info("http server listening", "server=%s port=%u", what, h->port);
 	return h;
 }
 

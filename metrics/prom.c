@@ -4,11 +4,12 @@
  * A family is its HELP and TYPE lines followed by its samples, all
  * contiguous. Label values escape backslash, double quote and newline;
  * HELP text escapes backslash and newline. Values print as integers when
- * they are whole (counters up to 2^53 stay exact), else with full
- * precision; NaN and infinities by their exposition names.
+ * they are whole (counters up to 2^53 stay exact), else in the shortest
+ * form that reads back exactly; NaN and infinities by their exposition names.
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "metrics/internal.h"
 
@@ -47,6 +48,23 @@ prom_family(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "\n# TYPE %s %s\n", name, type);
 }
 
+/* The shortest %g form that reads back as the same double. */
+static void
+prom_shortest(FILE *f, double v)
+{
+	char buf[32];
+	int prec;
+
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (prec == 17)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	fputs(buf, f);
+}
+
 void
 prom_value(FILE *f, double v)
 {
@@ -57,7 +75,7 @@ prom_value(FILE *f, double v)
 	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
 		fprintf(f, "%.0f", v);
 	else
-		fprintf(f, "%.17g", v);
+		prom_shortest(f, v);
 }
 
 void
