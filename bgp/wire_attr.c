@@ -982,7 +982,8 @@ attr_merge_head(const struct attrs *a, size_t need, uint8_t *p,
 		*last_seq = type == AS_SEQUENCE ? p : NULL;
 		*p++ = type;
 		*p++ = k;
-		memcpy(p, asns.p, (size_t)k * 4);
+		if (cur_bytes(&asns, p, (size_t)k * 4) == -1)
+			fatal("%s: segment shorter than it was", __func__);
 		p += (size_t)k * 4;
 		if (type == AS_SEQUENCE)
 			need -= k;
@@ -1001,28 +1002,29 @@ static void
 attr_merge_path(struct attr_dec *d)
 {
 	struct attrs *a = &d->u->attrs;
+	struct cur q = d->as4path, peek;
 	size_t n2, n4, room;
-	uint8_t *out, *p, *last_seq = NULL;
-	const uint8_t *q = d->as4path.p;
-	size_t qlen = d->as4path.len;
+	uint8_t *out, *p, *last_seq = NULL, type, cnt;
 
 	n2 = attr_path_count(a->aspath, a->aspath_len);
-	n4 = attr_path_count(q, qlen);
+	n4 = attr_path_count(q.p, cur_left(&q));
 	if (n2 < n4)
 		return;		/* AS4_PATH ignored */
-	room = (size_t)a->aspath_len + qlen;
+	room = (size_t)a->aspath_len + cur_left(&q);
 	if ((out = attr_alloc(d, room ? room : 1)) == NULL)
 		return;
 	p = attr_merge_head(a, n2 - n4, out, &last_seq);
-	if (last_seq != NULL && qlen >= 2 && q[0] == AS_SEQUENCE &&
-	    last_seq[1] + q[1] <= 255) {
-		last_seq[1] = (uint8_t)(last_seq[1] + q[1]);
-		q += 2;
-		qlen -= 2;
+	peek = q;
+	if (last_seq != NULL && cur_u8(&peek, &type) == 0 &&
+	    cur_u8(&peek, &cnt) == 0 && type == AS_SEQUENCE &&
+	    last_seq[1] + cnt <= 255) {
+		last_seq[1] = (uint8_t)(last_seq[1] + cnt);
+		q = peek;
 	}
-	if (qlen)
-		memcpy(p, q, qlen);
-	p += qlen;
+	room = cur_left(&q);
+	if (cur_bytes(&q, p, room) == -1)
+		fatal("%s: AS4_PATH shorter than it was", __func__);
+	p += room;
 	if ((size_t)(p - out) > UINT16_MAX)
 		return;		/* keep the unmerged path */
 	a->aspath = out;
@@ -1053,7 +1055,7 @@ static void
 attr_put_unknown(struct attr_dec *d)
 {
 	struct attr_unknown t;
-	size_t i, j, len = 0;
+	size_t i, j, len = 0, vlen;
 	uint8_t *p, *q;
 
 	for (i = 1; i < d->nunk; i++)
@@ -1074,8 +1076,10 @@ attr_put_unknown(struct attr_dec *d)
 		if (d->unk[i].v.len > 255)
 			*q++ = (uint8_t)(d->unk[i].v.len >> 8);
 		*q++ = (uint8_t)d->unk[i].v.len;
-		memcpy(q, d->unk[i].v.p, d->unk[i].v.len);
-		q += d->unk[i].v.len;
+		vlen = d->unk[i].v.len;
+		if (cur_bytes(&d->unk[i].v, q, vlen) == -1)
+			fatal("%s: attribute shorter than it was", __func__);
+		q += vlen;
 	}
 	d->u->attrs.unknown = p;
 	d->u->attrs.unknown_len = (uint16_t)len;

@@ -131,14 +131,15 @@ static int
 open_params(struct cur *body, uint8_t optlen, struct open_msg *o,
     struct notif *err)
 {
-	struct cur params, val;
+	struct cur params, val, peek = *body;
 	uint16_t extlen, plen;
-	uint8_t ptype, plen8;
+	uint8_t ptype, plen8, first;
 	int ext = 0;
 
-	if (optlen == OPT_PARAM_EXT && cur_left(body) >= 1 &&
-	    body->p[0] == OPT_PARAM_EXT) {
-		if (cur_skip(body, 1) == -1 || cur_u16(body, &extlen) == -1)
+	if (optlen == OPT_PARAM_EXT && cur_u8(&peek, &first) == 0 &&
+	    first == OPT_PARAM_EXT) {
+		*body = peek;
+		if (cur_u16(body, &extlen) == -1)
 			goto bad;
 		ext = 1;
 		if (cur_sub(body, extlen, &params) == -1)

@@ -74,13 +74,12 @@ fuzz_reencode(const struct update_msg *u, size_t maxlen)
 	struct cur c;
 	uint16_t len;
 	uint8_t type;
-	uint32_t mask = ~0u;
+	/* An IPv4 announcement always carries NEXT_HOP, an IPv6 one never. */
+	uint32_t mask = ~ATTR_P(ATTR_NEXT_HOP);
 	int af = a->nexthop.af;
 
 	if (af != AF_INET && af != AF_INET6)
 		return;
-	if (af == AF_INET6)
-		mask &= ~ATTR_P(ATTR_NEXT_HOP);
 	if (updpack_announce(&fuzz_pack, a, af, 1, maxlen) == -1)
 		return;
 	p.af = (uint8_t)af;
