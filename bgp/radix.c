@@ -10,6 +10,7 @@
  *
  * A node reference is a slab index; the top bit says which slab (glue).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bgp/log.h"
@@ -86,6 +87,9 @@ radix_fini(struct radix *r)
 {
 	slab_fini(&r->enodes);
 	slab_fini(&r->gnodes);
+	free(r->top);
+	r->top = NULL;
+	r->ntop = 0;
 	r->root = 0;
 	r->count = 0;
 }
@@ -93,7 +97,33 @@ radix_fini(struct radix *r)
 size_t
 radix_bytes(const struct radix *r)
 {
-	return slab_bytes(&r->enodes) + slab_bytes(&r->gnodes);
+	return slab_bytes(&r->enodes) + slab_bytes(&r->gnodes) +
+	    (r->top != NULL ? sizeof(*r->top) << RADIX_STRIDE : 0);
+}
+
+static inline size_t
+radix_slot(const uint8_t *a)
+{
+	return (size_t)a[0] << 8 | a[1];
+}
+
+/*
+ * The root slot of k's trie; NULL when k would sit in the table but it
+ * does not exist yet and alloc is not set.
+ */
+static uint32_t *
+radix_rootp(struct radix *r, const struct prefix *k, int alloc)
+{
+	if (k->len < RADIX_STRIDE)
+		return &r->root;
+	if (r->top == NULL) {
+		if (!alloc)
+			return NULL;
+		r->top = calloc((size_t)1 << RADIX_STRIDE, sizeof(*r->top));
+		if (r->top == NULL)
+			fatal("%s: out of memory", __func__);
+	}
+	return &r->top[radix_slot(k->a)];
 }
 
 /* The key as the trie stores it, or fatal(): callers route by family. */
@@ -156,7 +186,8 @@ void *
 radix_lookup(const struct radix *r, const struct prefix *p)
 {
 	struct prefix k = radix_canon(r, p);
-	uint32_t n = r->root;
+	uint32_t *rootp = radix_rootp((struct radix *)(uintptr_t)r, &k, 0);
+	uint32_t n = rootp != NULL ? *rootp : 0;
 	unsigned b;
 
 	while (n != 0 && (b = radix_bit(r, n)) < k.len)
@@ -189,7 +220,7 @@ radix_insert(struct radix *r, const struct prefix *p, int *created)
 	 * 1. Descend on k's bits, remembering the links taken, to a key
 	 * that shares as many leading bits with k as any in the trie.
 	 */
-	links[0] = &r->root;
+	links[0] = radix_rootp(r, &k, 1);
 	for (depth = 0; (n = *links[depth]) != 0 &&
 	    (b = radix_bit(r, n)) < k.len; depth++) {
 		if (depth + 1 == RADIX_DEPTH)
@@ -197,9 +228,10 @@ radix_insert(struct radix *r, const struct prefix *p, int *created)
 		links[depth + 1] = &radix_child(r, n)[radix_bitat(k.a, b)];
 	}
 	if (depth == 0 && n == 0) {
-		r->root = radix_new_entry(r, &k);
+		*links[0] = radix_new_entry(r, &k);
+		r->ntop += k.len >= RADIX_STRIDE;
 		*created = 1;
-		return radix_key(r, r->root);
+		return radix_key(r, *links[0]);
 	}
 	e = radix_key(r, radix_any_entry(r, n != 0 ? n : *links[depth - 1]));
 	d = radix_common(k.a, e->a, k.len < e->len ? k.len : e->len);
@@ -250,8 +282,12 @@ void
 radix_delete(struct radix *r, void *payload)
 {
 	const struct prefix *k = payload;
-	uint32_t *link = &r->root, *plink = NULL, x, p, *ch;
+	uint32_t *rootp = radix_rootp(r, k, 0), *link = rootp, *plink = NULL;
+	uint32_t x = 0, p, *ch;
 	unsigned b;
+
+	if (link == NULL)
+		fatal("%s: payload not in the trie", __func__);
 
 	while ((x = *link) != 0 &&
 	    (radix_is_glue(x) || radix_key(r, x) != payload)) {
@@ -276,58 +312,138 @@ radix_delete(struct radix *r, void *payload)
 			slab_put(&r->gnodes, p & ~RADIX_GLUE);
 		}
 	}
+	/* A slot emptied; the table goes with its last one. */
+	if (*rootp == 0 && k->len >= RADIX_STRIDE && --r->ntop == 0) {
+		free(r->top);
+		r->top = NULL;
+	}
 	r->count--;
 	slab_put(&r->enodes, x);
+}
+
+/* Longest match for k in the trie under n. */
+static void *
+radix_match_in(const struct radix *r, uint32_t n, const struct prefix *k)
+{
+	void *best = NULL;
+	unsigned b;
+
+	while (n != 0) {
+		b = radix_bit(r, n);
+		if (!radix_is_glue(n)) {
+			/* Nothing below a non-covering key can cover k. */
+			if (!prefix_contains(radix_key(r, n), k))
+				break;
+			best = radix_key(r, n);
+		}
+		if (b >= k->len)
+			break;
+		n = radix_child(r, n)[radix_bitat(k->a, b)];
+	}
+	return best;
 }
 
 void *
 radix_match(const struct radix *r, const struct prefix *p)
 {
 	struct prefix k = radix_canon(r, p);
-	const struct prefix *e;
 	void *best = NULL;
-	uint32_t n = r->root;
-	unsigned b;
 
-	while (n != 0) {
-		b = radix_bit(r, n);
-		if (!radix_is_glue(n)) {
-			e = radix_key(r, n);
-			/* Nothing below a non-covering key can cover k. */
-			if (!prefix_contains(e, &k))
-				break;
-			best = radix_key(r, n);
-		}
-		if (b >= k.len)
-			break;
-		n = radix_child(r, n)[radix_bitat(k.a, b)];
-	}
+	/* Anything in the table is longer than anything in the short trie. */
+	if (k.len >= RADIX_STRIDE && r->top != NULL)
+		best = radix_match_in(r, r->top[radix_slot(k.a)], &k);
+	if (best == NULL)
+		best = radix_match_in(r, r->root, &k);
 	return best;
 }
 
+/* Pre-order iteration over one trie, safe against deleting what it gave. */
+struct radix_iter {
+	uint32_t	 stack[RADIX_DEPTH];
+	unsigned	 sp;
+	uint32_t	 n;
+};
+
+static void
+radix_iter_init(struct radix_iter *it, uint32_t root)
+{
+	it->sp = 0;
+	it->n = root;
+}
+
+static struct prefix *
+radix_iter_next(const struct radix *r, struct radix_iter *it)
+{
+	uint32_t n, *ch;
+
+	while (it->n != 0 || it->sp > 0) {
+		if (it->n == 0)
+			it->n = it->stack[--it->sp];
+		/* Step past n's children before n is handed out. */
+		n = it->n;
+		ch = radix_child(r, n);
+		if (ch[1] != 0) {
+			if (it->sp == RADIX_DEPTH)
+				fatal("%s: trie deeper than %d", __func__,
+				    RADIX_DEPTH);
+			it->stack[it->sp++] = ch[1];
+		}
+		it->n = ch[0];
+		if (!radix_is_glue(n))
+			return radix_key(r, n);
+	}
+	return NULL;
+}
+
+static int
+radix_walk_tree(struct radix *r, uint32_t root, int (*cb)(void *, void *),
+    void *arg)
+{
+	struct radix_iter it;
+	struct prefix *k;
+	int rc;
+
+	radix_iter_init(&it, root);
+	while ((k = radix_iter_next(r, &it)) != NULL)
+		if ((rc = cb(arg, k)) != 0)
+			return rc;
+	return 0;
+}
+
+/*
+ * The short trie merged with the table's slots: a short prefix comes
+ * before every prefix of the slot its address falls in, and after those
+ * of every earlier slot.
+ */
 int
 radix_walk(struct radix *r, int (*cb)(void *, void *), void *arg)
 {
-	uint32_t stack[RADIX_DEPTH], n = r->root, *ch, c0, c1;
-	unsigned sp = 0;
+	struct radix_iter it;
+	struct prefix *s;
+	size_t slot;
+	uint32_t root;
 	int rc;
 
-	while (n != 0 || sp > 0) {
-		if (n == 0)
-			n = stack[--sp];
-		/* Read the children first: cb may delete n. */
-		ch = radix_child(r, n);
-		c0 = ch[0];
-		c1 = ch[1];
-		if (!radix_is_glue(n) && (rc = cb(arg, radix_key(r, n))) != 0)
+	radix_iter_init(&it, r->root);
+	s = radix_iter_next(r, &it);
+	for (slot = 0; r->top != NULL && slot < (size_t)1 << RADIX_STRIDE;
+	    slot++) {
+		if ((root = r->top[slot]) == 0)
+			continue;
+		for (; s != NULL && radix_slot(s->a) <= slot;
+		    s = radix_iter_next(r, &it))
+			if ((rc = cb(arg, s)) != 0)
+				return rc;
+		/* cb may have emptied the table: top is read each round. */
+		if (r->top == NULL)
+			break;
+		if ((root = r->top[slot]) == 0)
+			continue;
+		if ((rc = radix_walk_tree(r, root, cb, arg)) != 0)
 			return rc;
-		if (c1 != 0) {
-			if (sp == RADIX_DEPTH)
-				fatal("%s: trie deeper than %d", __func__,
-				    RADIX_DEPTH);
-			stack[sp++] = c1;
-		}
-		n = c0;
 	}
+	for (; s != NULL; s = radix_iter_next(r, &it))
+		if ((rc = cb(arg, s)) != 0)
+			return rc;
 	return 0;
 }

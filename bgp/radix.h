@@ -11,7 +11,13 @@
  * a node holding a payload is 8 bytes plus the payload, a branching ("glue")
  * node where no prefix sits is 12 bytes. Walks go in prefix_cmp() order
  * (address, then length), which for this trie is pre-order.
+ *
+ * Prefixes of RADIX_STRIDE bits or more hang from a table indexed by their
+ * first RADIX_STRIDE bits, each slot the root of a small trie; shorter ones
+ * share one trie. A descent in a full table then takes about 5 levels, not
+ * 21, and levels are cache misses when updates come in random order.
  */
+#define RADIX_STRIDE	16
 #ifndef BGP_RADIX_H
 #define BGP_RADIX_H
 
@@ -23,7 +29,9 @@
 
 struct radix {
 	uint8_t		 af;
-	uint32_t	 root;		/* node reference, 0 when empty */
+	uint32_t	 root;		/* prefixes under RADIX_STRIDE bits */
+	uint32_t	*top;		/* [1 << RADIX_STRIDE] roots, or NULL */
+	size_t		 ntop;		/* non-empty slots of top */
 	size_t		 count;		/* payloads */
 	struct slab	 enodes;	/* nodes with a payload */
 	struct slab	 gnodes;	/* glue nodes */

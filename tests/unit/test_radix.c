@@ -179,6 +179,7 @@ random_family(int af, unsigned rounds)
 	}
 	assert_int_equal(radix_count(&t), 0);
 	assert_int_equal(t.root, 0);
+	assert_null(t.top);
 	assert_int_equal(slab_inuse(&t.enodes) + slab_inuse(&t.gnodes), 0);
 	assert_int_equal(radix_bytes(&t), 0);
 	radix_fini(&t);
@@ -351,6 +352,7 @@ test_walk_delete(void **state)
 	assert_int_equal(d.seen, inserted);
 	assert_int_equal(radix_count(&t), 0);
 	assert_int_equal(t.root, 0);
+	assert_null(t.top);
 	radix_fini(&t);
 }
 
