@@ -100,3 +100,26 @@ def test_bird_restart_silence_and_cease(topo):
                what="hold timer expiry in BIRD (nft drop)", on_fail=bird.dump)
     a.nft_clear()
     bird.wait_established(b.v4, timeout=40)
+
+
+def test_bird_route_reflector_ibgp(topo):
+    """iBGP and route reflection among BIRDs: the driver's iBGP config and
+    its parsing of ORIGINATOR_ID / CLUSTER_LIST / LOCAL_PREF."""
+    need_peer("bird")
+    a = topo.add_host("a")
+    b = topo.add_host("b")
+    c = topo.add_host("c")
+    rr = Bird(a, A_AS, [Neighbor(b.v4, A_AS, rr_client=True),
+                        Neighbor(c.v4, A_AS, rr_client=True)])
+    rr.export_all = True     # a reflector passes on what it learns
+    rr.start()
+    c1 = Bird(b, A_AS, [Neighbor(a.v4, A_AS)],
+              routes=[Route("10.11.0.0/24", ("65101:11",))]).start()
+    c2 = Bird(c, A_AS, [Neighbor(a.v4, A_AS)]).start()
+    c2.wait_route("10.11.0.0/24")
+    r = c2.routes("ipv4")["10.11.0.0/24"]
+    assert r["originator_id"] == b.v4, c2.dump()
+    assert r["cluster_list"] == [a.v4], c2.dump()
+    assert r["next_hop"] == b.v4 and r["as_path"] == [], c2.dump()
+    assert r["local_pref"] == 100 and r["communities"] == ["65101:11"], c2.dump()
+    assert rr.routes("ipv4")["10.11.0.0/24"]["originator_id"] is None

@@ -171,7 +171,9 @@ class Bird(Peer):
             out.append("protocol static s%s { %s; %s }" % (
                 afi[-1], afi,
                 " ".join("route %s blackhole;" % r.prefix for r in rs)))
-        f = ["filter own_out {", "  if source != RTS_STATIC then reject;"]
+        f = ["filter own_out {"]
+        if not getattr(self, "export_all", False):
+            f.append("  if source != RTS_STATIC then reject;")
         for r in self.routes_out:
             acts = ["bgp_community.add((%s));" % c.replace(":", ",")
                     for c in r.communities]
@@ -191,10 +193,13 @@ class Bird(Peer):
                  "  connect delay time 1; connect retry time 2;",
                  "  error wait time 1, 4; error forget time 10;",
                  "  graceful restart off;"]
+            if ibgp:
+                p.append("  direct;")   # same LAN: no multihop, direct gateway
             if n.passive:
                 p.append("  passive on;")
             if n.rr_client:
                 p.append("  rr client;")
+                p.append("  rr cluster id %s;" % self.router_id)
             for afi in n.families:
                 ch = ["  %s {" % afi, "    import all;",
                       "    export filter own_out;"]
