@@ -10,6 +10,7 @@
  * summary and the bind is retried on a timer.
  */
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,7 +219,7 @@ conn_connect(struct peer *p)
 		return NULL;
 	}
 	conn_set_sockopts(p, fd, af);
-	if (p->conf.local_addr.af == af) {
+	if (p->conf.local_addr.af == af && peer_binds_source(p)) {
 		struct sockaddr_storage ls;
 		socklen_t ll;
 		int one = 1;
@@ -344,4 +345,38 @@ conn_free(struct conn *c)
 	if (c->fd != -1 && !c->closed)
 		close(c->fd);
 	free(c);
+}
+
+/*
+ * An address of family af on the interface that holds local: the next hop
+ * of the other family over a single-family session (as BIRD does). IPv6
+ * link-local addresses do not qualify. 0 on success.
+ */
+int
+conn_iface_addr(const struct addr *local, int af, struct addr *out)
+{
+	struct ifaddrs *ifs, *i, *j;
+	struct addr a;
+	int r = -1;
+
+	if (getifaddrs(&ifs) == -1)
+		return -1;
+	for (i = ifs; i != NULL && r == -1; i = i->ifa_next) {
+		if (i->ifa_addr == NULL ||
+		    addr_from_sockaddr(i->ifa_addr, &a, NULL) == -1 ||
+		    addr_cmp(&a, local) != 0)
+			continue;
+		for (j = ifs; j != NULL; j = j->ifa_next) {
+			if (j->ifa_addr == NULL || j->ifa_addr->sa_family != af ||
+			    strcmp(j->ifa_name, i->ifa_name) != 0 ||
+			    addr_from_sockaddr(j->ifa_addr, &a, NULL) == -1 ||
+			    a.af != af || addr_is_v6_linklocal(&a))
+				continue;
+			*out = a;
+			r = 0;
+			break;
+		}
+	}
+	freeifaddrs(ifs);
+	return r;
 }

@@ -3,8 +3,10 @@
  * scratch arena, act on the RFC 7606 outcome, intern the attributes once
  * per message, run loop detection (RFC 4271 9.1.2 AS loop, RFC 4456 8
  * ORIGINATOR_ID and CLUSTER_LIST) and the peer's import policy chain, and
- * hand each NLRI to the RIB. Rejected paths are kept, flagged, so a policy
- * change re-evaluates them without asking the peer again.
+ * hand each NLRI to the RIB. Paths import policy rejects are kept,
+ * flagged, so a policy change re-evaluates them without asking the peer
+ * again; looped paths are dropped (RFC 4271 9.1.2: excluded), since only
+ * a session reset could make them usable.
  */
 #include <string.h>
 
@@ -80,12 +82,23 @@ static void
 import_announce_field(struct peer *p, struct cur c, int af, struct attrs *a)
 {
 	struct prefix pfx;
+	enum path_filter f;
 
 	if (!import_af_ok(p, af))
 		return;
-	while (wire_nlri_next(&c, af, &pfx) == 1)
-		rib_update(p->bgp->rib, &pfx, &p->src, attr_ref(a),
-		    import_filter(p, &pfx, a));
+	while (wire_nlri_next(&c, af, &pfx) == 1) {
+		f = import_filter(p, &pfx, a);
+		/*
+		 * A looped path cannot become usable without a session
+		 * reset (only our AS or IDs make it a loop): it is not
+		 * kept, and an earlier version of it goes.
+		 */
+		if (f == PATH_LOOP_AS || f == PATH_LOOP_ORIGINATOR ||
+		    f == PATH_LOOP_CLUSTER)
+			rib_withdraw(p->bgp->rib, &pfx, &p->src);
+		else
+			rib_update(p->bgp->rib, &pfx, &p->src, attr_ref(a), f);
+	}
 }
 
 static void

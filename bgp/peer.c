@@ -174,7 +174,7 @@ peer_find_addr(struct bgp *b, const struct addr *remote,
 	TAILQ_FOREACH(p, &b->peers, entry) {
 		if (addr_cmp(&p->conf.remote_addr, remote) != 0)
 			continue;
-		if (addr_is_set(&p->conf.local_addr) && local != NULL &&
+		if (peer_binds_source(p) && local != NULL &&
 		    addr_is_set(local) &&
 		    addr_cmp(&p->conf.local_addr, local) != 0)
 			continue;

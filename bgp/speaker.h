@@ -66,6 +66,7 @@ struct conn *conn_connect(struct peer *);
 void	 conn_close(struct conn *);
 void	 conn_free(struct conn *);
 void	 conn_set_sockopts(struct peer *, int fd, int af);
+int	 conn_iface_addr(const struct addr *local, int af, struct addr *);
 
 /* ---- session_io.c ---- */
 void	 session_start(struct conn *);	/* connected: start reading */
@@ -132,6 +133,7 @@ struct peer {
 	int			 eor_rcvd[2];
 	int			 warned_af[2];	/* "family not negotiated" logged */
 	int			 warned_nh[2];	/* "no next hop" logged */
+	struct addr		 nh_self[2];	/* next-hop self, af 0: none */
 
 	char			 last_error[160];
 	uint64_t		 flaps;
@@ -145,6 +147,17 @@ static inline int
 spk_afi(int af)
 {
 	return af == AF_INET6 ? BGP_AFI_V6 : BGP_AFI_V4;
+}
+
+/*
+ * Single-hop eBGP talks from the address of the interface facing the peer,
+ * whichever the endpoint address is: the source is the kernel's choice.
+ */
+static inline int
+peer_binds_source(const struct peer *p)
+{
+	return addr_is_set(&p->conf.local_addr) && !(p->ebgp &&
+	    p->conf.multihop_ttl <= 1 && p->conf.gtsm_ttl <= 1);
 }
 
 struct peer *peer_new(struct bgp *, const struct model_peer *);

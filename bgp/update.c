@@ -52,25 +52,44 @@ update_memo_flush(void)
 	}
 }
 
-/* Our address for next-hop self in family af over this session. */
+/*
+ * Our addresses for next-hop self over this session, chosen when it comes
+ * up: the session's own local address for its family; for the other
+ * family the speaker's endpoint address, else an address of that family on
+ * the same interface.
+ */
+static void
+update_choose_nexthops(struct peer *p)
+{
+	const struct addr *ep = &p->bgp->model->local_addr;
+	int af, afi;
+
+	for (afi = 0; afi < 2; afi++) {
+		af = afi == BGP_AFI_V4 ? AF_INET : AF_INET6;
+		memset(&p->nh_self[afi], 0, sizeof(p->nh_self[afi]));
+		if (p->conn != NULL && p->conn->local.af == af &&
+		    !addr_is_v6_linklocal(&p->conn->local))
+			p->nh_self[afi] = p->conn->local;
+		else if (ep->af == af)
+			p->nh_self[afi] = *ep;
+		else if (p->conf.local_addr.af == af)
+			p->nh_self[afi] = p->conf.local_addr;
+		else if (p->conn != NULL)
+			conn_iface_addr(&p->conn->local, af, &p->nh_self[afi]);
+	}
+}
+
 static int
 update_nexthop_self(struct peer *p, int af, struct addr *nh)
 {
-	if (p->conn != NULL && p->conn->local.af == af &&
-	    !addr_is_v6_linklocal(&p->conn->local)) {
-		*nh = p->conn->local;
+	int afi = spk_afi(af);
+
+	if (p->nh_self[afi].af == af) {
+		*nh = p->nh_self[afi];
 		return 0;
 	}
-	if (p->bgp->model->local_addr.af == af) {
-		*nh = p->bgp->model->local_addr;
-		return 0;
-	}
-	if (p->conf.local_addr.af == af) {
-		*nh = p->conf.local_addr;
-		return 0;
-	}
-	if (!p->warned_nh[spk_afi(af)]) {
-		p->warned_nh[spk_afi(af)] = 1;
+	if (!p->warned_nh[afi]) {
+		p->warned_nh[afi] = 1;
 		log_warn("no local address of the family for next hop: "
 		    "not announced", "session=%s family=%s", p->name,
 		    af == AF_INET ? "ipv4" : "ipv6");
@@ -445,6 +464,7 @@ update_peer_up(struct peer *p)
 	if (p->out != NULL)
 		fatal("%s: %s already has an Adj-RIB-Out", __func__, p->name);
 	p->out = adjout_new();
+	update_choose_nexthops(p);
 	adjout_redump(p, 3, 1);
 	session_want_write(p->conn);
 }
