@@ -1,5 +1,6 @@
 /*
- * collect.c: /metrics, rendered from live state on every scrape.
+ * collect.c: the metric families of /metrics, from plain query values
+ * (scrape.c does the queries, so tests can feed these directly).
  *
  * Family names are a contract (INTERFACE.md). Two gauges keep the
  * original's names ending in _total for existing dashboards, each with a
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "kube/kube.h"
 #include "metrics/internal.h"
 
 #ifndef BGPD_VERSION
@@ -263,52 +263,4 @@ collect_build(FILE *f)
 	prom_family(f, "bgpd_build_info", "gauge",
 	    "Always 1; the version label says which bgpd runs.");
 	prom_sample1(f, "bgpd_build_info", "version", BGPD_VERSION, 1);
-}
-
-static json_t *
-collect_kube(const struct metrics_src *src, const char *kind)
-{
-	json_t *j = NULL;
-
-	if (src->kube != NULL)
-		j = kube_dir_status(src->kube, kind);
-	return j != NULL ? j : json_array();
-}
-
-void
-collect_metrics(const struct metrics_src *src, struct httpd_req *req,
-    struct httpd_reply *r)
-{
-	struct bgp_summary s;
-	struct bgp_peer_info *peers;
-	struct bgp_advert_info *adv;
-	struct proc_stats ps;
-	json_t *kadv, *kpol;
-	size_t npeers = 0, nadv = 0;
-	FILE *f;
-
-	(void)req;
-	if ((f = open_memstream(&r->body, &r->len)) == NULL) {
-		httpd_text(r, 500, "out of memory\n");
-		return;
-	}
-	bgp_query_summary(src->bgp, &s);
-	peers = bgp_query_peers(src->bgp, &npeers);
-	adv = bgp_query_adverts(src->bgp, &nadv);
-	kadv = collect_kube(src, "BGPAdvertisement");
-	kpol = collect_kube(src, "BGPRoutePolicy");
-	collect_peers(f, peers, npeers, bgp_now());
-	collect_adverts(f, kadv, adv, nadv);
-	collect_policies(f, kpol);
-	collect_summary(f, &s);
-	collect_build(f);
-	if (proc_read(&ps) == 0)
-		collect_process(f, &ps);
-	json_decref(kadv);
-	json_decref(kpol);
-	free(peers);
-	free(adv);
-	fclose(f);
-	r->status = 200;
-	r->ctype = "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -112,7 +112,9 @@ void	 collect_adverts(FILE *, json_t *kstatus,
 void	 collect_policies(FILE *, json_t *kstatus);
 void	 collect_process(FILE *, const struct proc_stats *);
 void	 collect_build(FILE *);
-void	 collect_metrics(const struct metrics_src *, struct httpd_req *,
+
+/* scrape.c */
+void	 scrape_metrics(const struct metrics_src *, struct httpd_req *,
 	    struct httpd_reply *);
 
 /* apidoc.c */

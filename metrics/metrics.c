@@ -19,7 +19,7 @@ static const char *const metrics_no_args[] = { NULL };
 static const char *const metrics_rib_args[] = { "afi", "prefix", NULL };
 
 static const struct httpd_route metrics_routes[] = {
-	{ "/metrics", collect_metrics, metrics_no_args },
+	{ "/metrics", scrape_metrics, metrics_no_args },
 	{ "/api/v1/summary", api_summary, metrics_no_args },
 	{ "/api/v1/neighbors", api_neighbors, metrics_no_args },
 	{ "/api/v1/rib", api_rib, metrics_rib_args },
