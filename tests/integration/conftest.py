@@ -62,6 +62,12 @@ def pytest_runtest_makereport(item, call):
     rep = outcome.get_result()
     if rep.when == "call" and rep.failed:
         item.rep_failed = True
+        # Everything the test started, as it is now: bgpd's log tail and
+        # show output, each peer's own CLI view.
+        topo = getattr(item, "funcargs", {}).get("topo")
+        if topo is not None:
+            for name, text in topo.diagnostics():
+                rep.sections.append(("state of " + name, text))
 
 
 @pytest.fixture

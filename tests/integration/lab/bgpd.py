@@ -42,6 +42,7 @@ class Bgpd:
         os.makedirs(self.confdir, exist_ok=True)
         self.proc = None
         self.exit_code = None
+        host.topo.diag_sources.append(self)
         if docs is not None:
             self.write(docs)
 
@@ -188,6 +189,9 @@ class Bgpd:
 
     def log(self):
         return self.proc.log() if self.proc else ""
+
+    def diag_name(self):
+        return "bgpd %s on %s (ns %s)" % (self.endpoint, self.host.name, self.host.ns)
 
     def diag(self):
         out = ["--- bgpd %s (ns %s) log tail:" % (self.endpoint, self.host.ns),

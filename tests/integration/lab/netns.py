@@ -165,6 +165,9 @@ class Topology:
         self.workdir = workdir
         self.hosts = []
         self.procs = []
+        # Things that can describe themselves when a test fails: objects
+        # with a name and a diag() method (bgpd instances, peers).
+        self.diag_sources = []
         self.namespaces = []
         self.sw = self.prefix + "-sw"
         self._add_ns(self.sw)
@@ -211,6 +214,15 @@ class Topology:
                                              check=False).returncode == 0,
                                timeout=timeout,
                                what="%s reaches %s" % (a.name, addr))
+
+    def diagnostics(self):
+        out = []
+        for src in self.diag_sources:
+            try:
+                out.append((src.diag_name(), src.diag()))
+            except Exception as e:
+                out.append((repr(src), "diagnostics failed: %r" % e))
+        return out
 
     def teardown(self):
         for p in reversed(self.procs):

@@ -79,6 +79,17 @@ class Peer:
         self.dir = os.path.join(host.dir, self.name)
         os.makedirs(self.dir, exist_ok=True)
         self.proc = None
+        host.topo.diag_sources.append(self)
+
+    def diag_name(self):
+        return "%s on %s (ns %s)" % (self.kind, self.host.name, self.host.ns)
+
+    def diag(self):
+        if self.proc is None:
+            return "(not started)"
+        if not self.alive():
+            return "(exited: %s)\n%s" % (self.proc.popen.returncode, self.log_tail())
+        return self.dump()
 
     @classmethod
     def available(cls):
