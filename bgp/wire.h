@@ -240,7 +240,10 @@ int	 updpack_announce(struct upd_pack *, const struct attrs *a, int af,
 int	 updpack_withdraw(struct upd_pack *, int af, size_t maxlen);
 /* 0 added; 1 full: finish this message first and start another. */
 int	 updpack_add(struct upd_pack *, const struct prefix *);
-/* Complete the message; returns its length (0 when it has no prefix). */
+/*
+ * Complete the message; returns its length (0 when it has no prefix).
+ * The next message starts with updpack_announce()/updpack_withdraw() again.
+ */
 size_t	 updpack_finish(struct upd_pack *);
 static inline const uint8_t *
 updpack_data(const struct upd_pack *u)
