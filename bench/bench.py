@@ -241,6 +241,12 @@ def run_one(name, a, tmp):
                  nsd, "eth1", [D.DUT_F4 + "/24", D.DUT_F6 + "/64"])
             veth(nsd, "eth2", [D.DUT_C4 + "/24", D.DUT_C6 + "/64"],
                  nsc, "eth0", [D.COLL4 + "/24", D.COLL6 + "/64"])
+            # The tools reach every address of the speaker: one that binds
+            # its sessions to its endpoint address (10.0.1.1) also talks to
+            # the collector from there.
+            for ns, gw4, gw6 in ((nsf, D.DUT_F4, D.DUT_F6), (nsc, D.DUT_C4, D.DUT_C6)):
+                sh("ip", "-n", ns, "route", "add", "default", "via", gw4)
+                sh("ip", "-n", ns, "-6", "route", "add", "default", "via", gw6)
             binary = spec["binary"] or os.path.join(REPO, "build", "bgpd")
             res["version"] = spec["version"](binary)
             res["note"] = spec["note"]
