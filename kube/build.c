@@ -92,19 +92,13 @@ build_families_note(const struct families *f, char *buf, size_t len)
 	    !f->v4 && !f->v6 ? "; no unicast address family is enabled" : "");
 }
 
+/* 0 when both the configuration and our endpoint are usable. */
 static int
-build_identity(struct build *b, struct build_out *out)
+build_identity_missing(struct build *b, struct build_out *out, json_t *ce,
+    json_t *ee)
 {
-	json_t *ce, *ee = NULL;
-	char idbuf[16], note[160], asnote[160];
-	int64_t gen;
+	int64_t gen = b->cfg_obj ? b->cfg_obj->generation : 0;
 
-	b->cfg_obj = store_get(b->s, KIND_CONFIG, "default");
-	b->ep_obj = store_get(b->s, KIND_ENDPOINT, b->local);
-	ce = b->cfg_obj ? build_entry(b, b->cfg_obj) : NULL;
-	gen = b->cfg_obj ? b->cfg_obj->generation : 0;
-	if (b->ep_obj)
-		ee = build_entry(b, b->ep_obj);
 	if (b->cfg_obj == NULL || b->cfg_obj->spec == NULL) {
 		snprintf(out->why, sizeof(out->why), "no valid "
 		    "BGPConfiguration named default");
@@ -125,17 +119,14 @@ build_identity(struct build *b, struct build_out *out)
 			    b->ep_obj->generation, "%s", out->why);
 		return -1;
 	}
-	b->cfg = b->cfg_obj->spec;
-	b->ep = b->ep_obj->spec;
-	b->m = model_new();
-	b->m->local_endpoint = model_strdup(b->local);
-	b->m->local_as = b->ep->as;
-	b->m->router_id = build_router_id(b->cfg, b->ep);
-	b->m->listen_port = b->ep->port ? b->ep->port : b->cfg->listen_port;
-	b->m->local_addr = b->ep->addr;
-	b->m->v4 = b->cfg->fam.v4;
-	b->m->v6 = b->cfg->fam.v6;
-	b->m->max_paths = 1;
+	return 0;
+}
+
+static void
+build_identity_status(struct build *b, json_t *ce, json_t *ee)
+{
+	char idbuf[16], note[160], asnote[160];
+
 	asnote[0] = '\0';
 	if (b->ep->as != b->cfg->as) {
 		snprintf(asnote, sizeof(asnote), "; local endpoint AS %u "
@@ -148,15 +139,41 @@ build_identity(struct build *b, struct build_out *out)
 	build_families_note(&b->cfg->fam, note, sizeof(note));
 	addr_id_fmt(b->m->router_id, idbuf, sizeof(idbuf));
 	if (!build_refused(ce, b->cfg_obj, "SpeakerReady"))
-		cond_set(ce, "SpeakerReady", 1, "Ready", gen, "endpoint %s AS "
-		    "%u router ID %s port %u%s%s", b->local, b->m->local_as,
-		    idbuf, b->m->listen_port, asnote, note);
+		cond_set(ce, "SpeakerReady", 1, "Ready",
+		    b->cfg_obj->generation, "endpoint %s AS %u router ID %s "
+		    "port %u%s%s", b->local, b->m->local_as, idbuf,
+		    b->m->listen_port, asnote, note);
 	json_object_set_new(ce, "observedASNumber",
 	    json_integer(b->m->local_as));
 	json_object_set_new(ce, "observedRouterID", json_string(idbuf));
 	if (!build_refused(ee, b->ep_obj, "SpeakerReady"))
 		cond_set(ee, "SpeakerReady", 1, "Ready", b->ep_obj->generation,
 		    "served by this speaker on port %u", b->m->listen_port);
+}
+
+static int
+build_identity(struct build *b, struct build_out *out)
+{
+	json_t *ce, *ee;
+
+	b->cfg_obj = store_get(b->s, KIND_CONFIG, "default");
+	b->ep_obj = store_get(b->s, KIND_ENDPOINT, b->local);
+	ce = b->cfg_obj ? build_entry(b, b->cfg_obj) : NULL;
+	ee = b->ep_obj ? build_entry(b, b->ep_obj) : NULL;
+	if (build_identity_missing(b, out, ce, ee) == -1)
+		return -1;
+	b->cfg = b->cfg_obj->spec;
+	b->ep = b->ep_obj->spec;
+	b->m = model_new();
+	b->m->local_endpoint = model_strdup(b->local);
+	b->m->local_as = b->ep->as;
+	b->m->router_id = build_router_id(b->cfg, b->ep);
+	b->m->listen_port = b->ep->port ? b->ep->port : b->cfg->listen_port;
+	b->m->local_addr = b->ep->addr;
+	b->m->v4 = b->cfg->fam.v4;
+	b->m->v6 = b->cfg->fam.v6;
+	b->m->max_paths = 1;
+	build_identity_status(b, ce, ee);
 	return 0;
 }
 
@@ -197,53 +214,67 @@ build_same_remote(const struct build *b, const struct addr *a)
 	return NULL;
 }
 
-static void
-build_session(struct build *b, const struct build_sess *bs)
+/* The remote endpoint when a peer can be built, else NULL (condition set). */
+static const struct kobj *
+build_session_remote(struct build *b, const struct build_sess *bs,
+    const char *other, int *v4, int *v6)
 {
-	const struct ksession *k = bs->k;
-	const struct kobj *rem_obj;
+	const struct kobj *o = store_get(b->s, KIND_ENDPOINT, other);
 	const struct kendpoint *rem;
 	const struct model_peer *dup;
-	struct model_peer *p;
-	int we_local = strcmp(k->local, b->local) == 0, v4, v6;
-	const char *other = we_local ? k->remote : k->local;
 	char ab[ADDR_STRLEN];
 
-	rem_obj = store_get(b->s, KIND_ENDPOINT, other);
-	if (rem_obj == NULL || rem_obj->spec == NULL) {
+	if (o == NULL || o->spec == NULL) {
 		cond_set(bs->entry, "Configured", 0, "EndpointNotFound",
-		    bs->gen, "BGPEndpoint %s %s", other, rem_obj ?
+		    bs->gen, "BGPEndpoint %s %s", other, o ?
 		    "has no valid spec" : "does not exist");
-		return;
+		return NULL;
 	}
-	rem = rem_obj->spec;
+	rem = o->spec;
 	if (rem->addr.af != b->ep->addr.af) {
 		cond_set(bs->entry, "Configured", 0, "AddressFamilyMismatch",
 		    bs->gen, "endpoints %s (%s) and %s (%s) are of different "
 		    "address families", b->local, b->ep->addr.af == AF_INET ?
 		    "IPv4" : "IPv6", other, rem->addr.af == AF_INET ? "IPv4" :
 		    "IPv6");
-		return;
+		return NULL;
 	}
 	if (addr_cmp(&rem->addr, &b->ep->addr) == 0) {
 		cond_set(bs->entry, "Configured", 0, "DuplicateAddress",
 		    bs->gen, "BGPEndpoint %s has this speaker's own address",
 		    other);
-		return;
+		return NULL;
 	}
-	build_peer_families(b, rem, &v4, &v6);
-	if (!v4 && !v6) {
+	build_peer_families(b, rem, v4, v6);
+	if (!*v4 && !*v6) {
 		cond_set(bs->entry, "Configured", 0, "NoCommonAddressFamily",
 		    bs->gen, "no unicast address family enabled on both %s "
 		    "and %s", b->local, other);
-		return;
+		return NULL;
 	}
 	if ((dup = build_same_remote(b, &rem->addr)) != NULL) {
 		cond_set(bs->entry, "Configured", 0, "DuplicatePeer", bs->gen,
 		    "session %s already peers with %s", dup->name,
 		    addr_fmt(&rem->addr, ab, sizeof(ab)));
-		return;
+		return NULL;
 	}
+	return o;
+}
+
+static void
+build_session(struct build *b, const struct build_sess *bs)
+{
+	const struct ksession *k = bs->k;
+	const struct kobj *rem_obj;
+	const struct kendpoint *rem;
+	struct model_peer *p;
+	int we_local = strcmp(k->local, b->local) == 0, v4, v6;
+	const char *other = we_local ? k->remote : k->local;
+	char ab[ADDR_STRLEN];
+
+	if ((rem_obj = build_session_remote(b, bs, other, &v4, &v6)) == NULL)
+		return;
+	rem = rem_obj->spec;
 	p = model_add_peer(b->m);
 	p->name = model_strdup(bs->name);
 	p->remote_endpoint = model_strdup(other);

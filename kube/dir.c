@@ -125,7 +125,7 @@ dir_apply(struct kube_dir *d)
 	d->why[0] = '\0';
 	if (d->applied != NULL && model_equal(d->applied, m))
 		return;
-	log_info("configuration applied", "dir=%s peers=%zu "
+	log_info("desired state changed", "dir=%s peers=%zu "
 	    "advertisements=%zu policies=%zu", d->dir, m->npeers,
 	    m->nadverts, m->npolicies);
 	model_free(d->applied);
