@@ -121,6 +121,12 @@ int	 wire_notification_encode(struct wbuf *w, const struct notif *);
 int	 wire_notification_decode(struct cur *body, struct notif *);
 /* Build a Cease with an RFC 9003 shutdown communication. */
 void	 wire_notif_shutdown(struct notif *, uint8_t subcode, const char *msg);
+/*
+ * The shutdown communication of a received Cease as text for the log
+ * (control characters shown as '?'); NULL when there is none, or when it
+ * overruns the data or is not UTF-8 (RFC 9003 2 and 4).
+ */
+const char *wire_notif_shutdown_text(const struct notif *, char *, size_t);
 /* Human text for a code/subcode: "Cease/Administrative Shutdown". */
 const char *wire_notif_name(uint8_t code, uint8_t subcode, char *, size_t);
 int	 wire_refresh_encode(struct wbuf *w, uint16_t afi, uint8_t safi);

@@ -307,6 +307,57 @@ wire_notif_shutdown(struct notif *n, uint8_t subcode, const char *msg)
 	n->datalen = (uint16_t)(len + 1);
 }
 
+/* Length of the UTF-8 character at s (n bytes left), 0 when invalid. */
+static size_t
+msg_utf8_char(const uint8_t *s, size_t n)
+{
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+const char *
+wire_notif_shutdown_text(const struct notif *n, char *buf, size_t len)
+{
+	size_t mlen, i, k, o = 0;
+
+	if (n->code != ERR_CEASE || (n->subcode != ERR_CEASE_ADMIN_DOWN &&
+	    n->subcode != ERR_CEASE_ADMIN_RESET) || n->datalen < 1 || len == 0)
+		return NULL;
+	mlen = n->data[0];
+	if (mlen == 0 || mlen + 1 > n->datalen)
+		return NULL;
+	for (i = 0; i < mlen; i += k) {
+		if ((k = msg_utf8_char(n->data + 1 + i, mlen - i)) == 0)
+			return NULL;
+		if (o + k >= len)
+			break;
+		if (k == 1 && (n->data[1 + i] < 0x20 || n->data[1 + i] == 0x7f))
+			buf[o++] = '?';
+		else {
+			memcpy(buf + o, n->data + 1 + i, k);
+			o += k;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static const char *const notif_codes[] = {
 	"Unknown", "Message Header Error", "OPEN Message Error",
 	"UPDATE Message Error", "Hold Timer Expired",

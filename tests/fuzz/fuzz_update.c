@@ -149,8 +149,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_update(&body, &ctx, maxlen);
 		break;
 	case BGP_T_NOTIFICATION:
-		if (wire_notification_decode(&body, &n) == 0)
+		if (wire_notification_decode(&body, &n) == 0) {
 			wire_notif_name(n.code, n.subcode, name, sizeof(name));
+			wire_notif_shutdown_text(&n, name, sizeof(name));
+		}
 		break;
 	case BGP_T_ROUTE_REFRESH:
 		wire_refresh_decode(&body, &afi, &safi);

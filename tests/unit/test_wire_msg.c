@@ -340,6 +340,20 @@ test_notification(void **state)
 	wire_notif_shutdown(&n, ERR_CEASE_COLLISION, "ignored");
 	assert_int_equal(n.datalen, 0);
 
+	/* Reading the text back for the log. */
+	wire_notif_shutdown(&n, ERR_CEASE_ADMIN_DOWN, "going\tdown \xc3\xa9t\xc3\xa9");
+	assert_string_equal(wire_notif_shutdown_text(&n, name, sizeof(name)),
+	    "going?down \xc3\xa9t\xc3\xa9");
+	assert_string_equal(wire_notif_shutdown_text(&n, name, 6), "going");
+	n.data[0] = 200;		/* overruns the data */
+	assert_null(wire_notif_shutdown_text(&n, name, sizeof(name)));
+	wire_notif_shutdown(&n, ERR_CEASE_ADMIN_RESET, "bad \xc3(");
+	assert_null(wire_notif_shutdown_text(&n, name, sizeof(name)));
+	wire_notif_shutdown(&n, ERR_CEASE_ADMIN_RESET, "");
+	assert_null(wire_notif_shutdown_text(&n, name, sizeof(name)));
+	wire_notif_shutdown(&n, ERR_CEASE_COLLISION, "x");
+	assert_null(wire_notif_shutdown_text(&n, name, sizeof(name)));
+
 	assert_string_equal(wire_notif_name(6, 2, name, sizeof(name)),
 	    "Cease/Administrative Shutdown");
 	assert_string_equal(wire_notif_name(3, 11, name, sizeof(name)),
