@@ -388,6 +388,245 @@ test_ecmp_changes(void **state)
 	attr_shutdown();
 }
 
+/*
+ * A random run against a model: four sources, a few attribute sets, a few
+ * dozen prefixes, random updates, withdrawals, flushes, refilters and
+ * multipath changes. After every step the RIB must hold exactly the
+ * model's paths and counters, and the hook must have fired exactly for the
+ * prefixes whose outcome (primary, its attributes, ECMP members and their
+ * attributes) changed, once each.
+ */
+#define M_SRC	4
+#define M_PFX	48
+#define M_ATTR	6
+
+struct model_rib {
+	struct rib		*r;
+	struct path_src		 src[M_SRC];
+	struct prefix		 pfx[M_PFX];
+	struct attrs		*attr[M_ATTR];
+	struct attrs		*held[M_PFX][M_SRC];	/* NULL: no path */
+	uint8_t			 filt[M_PFX][M_SRC];
+	struct attrs		*snap[M_PFX][M_SRC];	/* marked: attrs */
+	int			 fired[M_PFX];
+	int			 bad;
+	uint32_t		 salt;
+};
+
+static int
+m_index(const struct model_rib *m, const struct prefix *p)
+{
+	int i;
+
+	for (i = 0; i < M_PFX; i++)
+		if (prefix_cmp(&m->pfx[i], p) == 0)
+			return i;
+	return -1;
+}
+
+static void
+m_hook(void *arg, const struct rib_entry *e, const struct path *old_best,
+    const struct attrs *old_attrs)
+{
+	struct model_rib *m = arg;
+	int i = m_index(m, &e->prefix);
+
+	(void)old_best;
+	(void)old_attrs;
+	if (i < 0 || m->fired[i]++)
+		m->bad = 1;
+}
+
+/* What the outcome of prefix i is now: per source, marked attrs or NULL. */
+static void
+m_outcome(struct model_rib *m, int i, struct attrs *out[M_SRC])
+{
+	const struct rib_entry *e = rib_lookup(m->r, &m->pfx[i]);
+	const struct path *p;
+	int k;
+
+	memset(out, 0, sizeof(struct attrs *) * M_SRC);
+	if (e == NULL)
+		return;
+	for (p = e->paths; p != NULL; p = p->next)
+		if (p->best)
+			for (k = 0; k < M_SRC; k++)
+				if (p->src == &m->src[k])
+					out[k] = p->attrs;
+	/* The primary, told apart by a marker no attrs pointer can be. */
+	if (e->best != NULL && out[e->best->src->id - 1] == NULL)
+		m->bad = 1;
+}
+
+static void
+m_snapshot(struct model_rib *m)
+{
+	int i;
+
+	for (i = 0; i < M_PFX; i++) {
+		m_outcome(m, i, m->snap[i]);
+		m->fired[i] = 0;
+	}
+}
+
+/* After a step: paths, counters and hook calls against the model. */
+static void
+m_check(struct model_rib *m, size_t step)
+{
+	struct attrs *now[M_SRC];
+	const struct rib_entry *e;
+	const struct path *p;
+	size_t npaths[2] = { 0, 0 }, srcp[M_SRC][2], srca[M_SRC][2];
+	int i, k, n, changed, usable, afi;
+
+	memset(srcp, 0, sizeof(srcp));
+	memset(srca, 0, sizeof(srca));
+	for (i = 0; i < M_PFX; i++) {
+		afi = m->pfx[i].af == AF_INET ? 0 : 1;
+		e = rib_lookup(m->r, &m->pfx[i]);
+		for (n = 0, usable = 0, k = 0; k < M_SRC; k++) {
+			if (m->held[i][k] == NULL)
+				continue;
+			n++;
+			npaths[afi]++;
+			srcp[k][afi]++;
+			if (m->filt[i][k] == PATH_OK) {
+				usable = 1;
+				srca[k][afi]++;
+			}
+		}
+		if ((e == NULL) != (n == 0))
+			fail_msg("step %zu: entry presence wrong", step);
+		for (p = e != NULL ? e->paths : NULL; p != NULL; p = p->next) {
+			k = (int)p->src->id - 1;
+			if (m->held[i][k] != p->attrs ||
+			    m->filt[i][k] != p->filter)
+				fail_msg("step %zu: path differs", step);
+			n--;
+		}
+		if (n != 0)
+			fail_msg("step %zu: path count differs", step);
+		if (e != NULL && (e->best != NULL) != usable)
+			fail_msg("step %zu: best presence wrong", step);
+		m_outcome(m, i, now);
+		changed = memcmp(now, m->snap[i], sizeof(now)) != 0;
+		if (changed != m->fired[i])
+			fail_msg("step %zu: prefix %d changed %d, hook %d", step,
+			    i, changed, m->fired[i]);
+	}
+	assert_int_equal(rib_paths(m->r, AF_INET), npaths[0]);
+	assert_int_equal(rib_paths(m->r, AF_INET6), npaths[1]);
+	for (k = 0; k < M_SRC; k++)
+		for (afi = 0; afi < 2; afi++)
+			if (m->src[k].npaths[afi] != srcp[k][afi] ||
+			    m->src[k].naccepted[afi] != srca[k][afi])
+				fail_msg("step %zu: source counters", step);
+	assert_int_equal(m->bad, 0);
+}
+
+static enum path_filter
+m_refilter(void *arg, const struct prefix *p, const struct attrs *a)
+{
+	struct model_rib *m = arg;
+	uint32_t h = m->salt ^ p->a[1] * 2654435761u ^ p->len ^
+	    (uint32_t)(uintptr_t)a;
+
+	return (h >> 7) % 3 == 0 ? PATH_REJECTED : PATH_OK;
+}
+
+static void
+test_model(void **state)
+{
+	static struct model_rib m;
+	struct decide_ctx ctx = { 65000, 1, 1 };
+	struct rib_hooks h = { &m, m_hook };
+	struct attrs a;
+	uint8_t paths[M_ATTR][10];
+	size_t step;
+	int i, k, op, x;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.r = rib_new(&h, &ctx);
+	for (k = 0; k < M_SRC; k++)
+		m.src[k] = mksrc((uint32_t)k + 1, (uint32_t)(k % 2) + 1);
+	for (i = 0; i < M_PFX; i++) {
+		memset(&m.pfx[i], 0, sizeof(m.pfx[i]));
+		m.pfx[i].af = i % 3 ? AF_INET : AF_INET6;
+		/* Groups of four nested prefixes, /8 to /32. */
+		m.pfx[i].a[0] = (uint8_t)(10 + i / 4);
+		m.pfx[i].a[1] = (uint8_t)i;
+		m.pfx[i].a[2] = (uint8_t)i;
+		m.pfx[i].a[3] = (uint8_t)i;
+		m.pfx[i].len = (uint8_t)(8 + 8 * (i % 4));
+		prefix_mask(&m.pfx[i]);
+	}
+	/*
+	 * Sets 0 and 5 tie (next hops differ); 1-4 differ in LOCAL_PREF, MED,
+	 * path length, neighbor AS.
+	 */
+	for (x = 0; x < M_ATTR; x++) {
+		memset(&a, 0, sizeof(a));
+		paths[x][0] = AS_SEQUENCE;
+		paths[x][1] = x == 3 ? 2 : 1;
+		memset(paths[x] + 2, 0, 8);
+		paths[x][5] = (uint8_t)(x == 4 ? 9 : 7);
+		a.present = ATTR_P(ATTR_ORIGIN) | ATTR_P(ATTR_AS_PATH) |
+		    ATTR_P(ATTR_MED);
+		a.aspath = paths[x];
+		a.aspath_len = (uint16_t)(2 + 4 * paths[x][1]);
+		a.med = x == 2 ? 5 : 0;
+		a.local_pref = 0;
+		if (x == 1) {
+			a.present |= ATTR_P(ATTR_LOCAL_PREF);
+			a.local_pref = 150;
+		}
+		a.nexthop.af = AF_INET;
+		a.nexthop.a[3] = (uint8_t)x;
+		m.attr[x] = attr_intern(&a);
+	}
+	for (step = 0; step < 30000; step++) {
+		m_snapshot(&m);
+		op = (int)(test_rand() % 100);
+		i = (int)(test_rand() % M_PFX);
+		k = (int)(test_rand() % M_SRC);
+		x = (int)(test_rand() % M_ATTR);
+		if (op < 60) {
+			uint8_t f = test_rand() % 5 ? PATH_OK : PATH_REJECTED;
+
+			rib_update(m.r, &m.pfx[i], &m.src[k],
+			    attr_ref(m.attr[x]), f);
+			m.held[i][k] = m.attr[x];
+			m.filt[i][k] = f;
+		} else if (op < 92) {
+			rib_withdraw(m.r, &m.pfx[i], &m.src[k]);
+			m.held[i][k] = NULL;
+		} else if (op < 94) {
+			rib_flush_src(m.r, &m.src[k]);
+			for (i = 0; i < M_PFX; i++)
+				m.held[i][k] = NULL;
+		} else if (op < 97) {
+			m.salt = test_rand();
+			rib_refilter_src(m.r, &m.src[k], m_refilter, &m);
+			for (i = 0; i < M_PFX; i++)
+				if (m.held[i][k] != NULL)
+					m.filt[i][k] = (uint8_t)m_refilter(&m,
+					    &m.pfx[i], m.held[i][k]);
+		} else {
+			ctx.max_paths = 1u << (test_rand() % 3);
+			rib_set_ctx(m.r, &ctx);
+		}
+		m_check(&m, step);
+	}
+	for (k = 0; k < M_SRC; k++)
+		rib_flush_src(m.r, &m.src[k]);
+	for (x = 0; x < M_ATTR; x++)
+		attr_unref(m.attr[x]);
+	assert_int_equal(attr_count(), 0);
+	rib_free(m.r);
+	attr_shutdown();
+}
+
 /* Runs fn in a child with stderr discarded; 1 when it aborted. */
 static int
 aborts(void (*fn)(void))
@@ -531,6 +770,7 @@ main(void)
 		cmocka_unit_test(test_update_withdraw),
 		cmocka_unit_test(test_flush_refilter),
 		cmocka_unit_test(test_ecmp_changes),
+		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_free_checks),
 		cmocka_unit_test(test_mem),
 		cmocka_unit_test(test_bytes_per_prefix),
