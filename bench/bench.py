@@ -295,6 +295,8 @@ def run_one(name, a, tmp):
         t0 = feeder.wait_event("SEND_START", time.monotonic() + 10)
         t_all = collector.wait_event("ALL", time.monotonic() + timeout)
         cpu1 = cpu_seconds(pids())
+        # Other work on the machine stretches wall times, not CPU seconds.
+        res["load1"] = os.getloadavg()[0]
         if daemon:
             res["rss_full_mib"] = status_kib(pids(), "VmRSS") / 1024
         res["feeder_send_s"] = (feeder.wait_event("SEND_DONE", time.monotonic() + 1) or
@@ -386,7 +388,7 @@ def report(results, a):
           + (f", median of {a.repeat} runs" if a.repeat > 1 else ""))
     hdr = (f"{'speaker':<9} {'version':<8} {'announce s':>10} {'prefix/s':>10} "
            f"{'CPU s':>7} {'withdraw s':>10} {'CPU s':>7} {'peak RSS MiB':>12} "
-           f"{'UPD out':>8}")
+           f"{'UPD out':>8} {'load':>5}")
     print(hdr)
     print("-" * len(hdr))
     for r in results:
@@ -398,7 +400,7 @@ def report(results, a):
               f"{fmt(r.get('announce_s')):>10} {fmt(rate, '{:,.0f}'):>10} "
               f"{fmt(r.get('cpu_announce_s')):>7} {fmt(r.get('withdraw_s')):>10} "
               f"{fmt(r.get('cpu_withdraw_s')):>7} {fmt(r.get('rss_peak_mib'), '{:.0f}'):>12} "
-              f"{fmt(r.get('updates_out'), '{:d}'):>8}")
+              f"{fmt(r.get('updates_out'), '{:.0f}'):>8} {fmt(r.get('load1'), '{:.1f}'):>5}")
         if "error" in r:
             print(f"{'':<9} FAILED: {r['error']}")
     print()
@@ -407,6 +409,8 @@ def report(results, a):
             print(f"  {r['daemon']}: {r.get('note', '')}")
     print("  CPU s: user+sys of the speaker during the phase; peak RSS: VmHWM.")
     print("  UPD out: UPDATE messages the collector received for the announce.")
+    print("  load: the machine's 1-minute load average when the announce ended; on a")
+    print("  busy machine wall times stretch, CPU seconds much less.")
     mine = next((r for r in results if r["daemon"] == "bgpd" and "announce_s" in r), None)
     if mine is None:
         print("\nRatios: bgpd was not measured in this run.")

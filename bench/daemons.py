@@ -207,6 +207,6 @@ DAEMONS = {
                      version=lambda b: _version([b, "-V"]).replace("OpenBGPD ", ""),
                      note="OpenBGPD, CPU and peak RSS summed over its processes"),
     "bgpd": dict(binary=None, setup=bgpd_setup, listen=True,
-                 version=lambda b: _version([b, "version"]),
+                 version=lambda b: _version([b, "version"]).replace("bgpd ", ""),
                  note="this project's bgpd (build/bgpd)"),
 }
