@@ -107,6 +107,15 @@ radix_slot(const uint8_t *a)
 	return (size_t)a[0] << 8 | a[1];
 }
 
+/* The root of the trie k belongs in, 0 when that trie is empty. */
+static uint32_t
+radix_root_of(const struct radix *r, const struct prefix *k)
+{
+	if (k->len < RADIX_STRIDE)
+		return r->root;
+	return r->top != NULL ? r->top[radix_slot(k->a)] : 0;
+}
+
 /*
  * The root slot of k's trie; NULL when k would sit in the table but it
  * does not exist yet and alloc is not set.
@@ -186,8 +195,7 @@ void *
 radix_lookup(const struct radix *r, const struct prefix *p)
 {
 	struct prefix k = radix_canon(r, p);
-	uint32_t *rootp = radix_rootp((struct radix *)(uintptr_t)r, &k, 0);
-	uint32_t n = rootp != NULL ? *rootp : 0;
+	uint32_t n = radix_root_of(r, &k);
 	unsigned b;
 
 	while (n != 0 && (b = radix_bit(r, n)) < k.len)

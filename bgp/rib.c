@@ -141,6 +141,8 @@ rib_update(struct rib *r, const struct prefix *pfx, struct path_src *src,
 	struct path **pp, *p;
 	struct attrs *old;
 
+	if (attrs == NULL || attrs->refcnt == 0)
+		fatal("%s: attributes not interned", __func__);
 	if ((pp = rib_find(e, src)) != NULL) {
 		p = *pp;
 		if (p->attrs == attrs && p->filter == (uint8_t)filter) {
