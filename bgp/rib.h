@@ -91,7 +91,8 @@ struct decide_ctx {			/* what the decision depends on */
 
 /* rib.c */
 struct rib	*rib_new(const struct rib_hooks *, const struct decide_ctx *);
-void		 rib_free(struct rib *);	/* must be empty of peer paths */
+/* fatal() if any path is left: flush peers, withdraw local ones first. */
+void		 rib_free(struct rib *);
 void		 rib_set_ctx(struct rib *, const struct decide_ctx *);
 /*
  * Add or replace src's path for prefix p. attrs is interned by the caller;
@@ -141,8 +142,8 @@ int		 decide_cmp(const struct decide_ctx *, const struct path *,
 		    const struct path *);
 /*
  * Select the best of e's usable paths, independent of list order (MED is
- * compared within neighbor-AS groups first). Marks path->best; returns the
- * best or NULL. ECMP members (equal up to the router-ID step) are marked
+ * compared within neighbor-AS groups first). Marks path->best, sets
+ * e->best and returns it, or NULL. ECMP members (equal up to the router-ID step) are marked
  * too, up to max_paths.
  */
 struct path	*decide_select(const struct decide_ctx *, struct rib_entry *);
