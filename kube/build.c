@@ -29,7 +29,7 @@ struct build {
 	struct model		*m;
 	const struct labels	**peer_labels;	/* per model peer: session */
 	const struct labels	**peer_ep_labels; /* per model peer: remote */
-	json_t			**st;		/* out->status */
+	struct cond_list	 st[KIND_N];	/* arrays: out->status */
 	struct expansion	 x;	/* generated sessions, peers' labels */
 };
 
@@ -53,7 +53,7 @@ build_stale(const struct kobj *o)
 static json_t *
 build_entry(struct build *b, const struct kobj *o)
 {
-	return cond_entry(b->st[o->kind->idx], o, o->name);
+	return cond_entry(&b->st[o->kind->idx], o, o->name);
 }
 
 /* Invalid latest version: condition False with every error named. */
@@ -384,7 +384,7 @@ build_sessions(struct build *b)
 		    !build_names_us(b, &g->s))
 			continue;
 		memset(&bs, 0, sizeof(bs));
-		e = cond_entry(b->st[KIND_SESSION], NULL, g->name);
+		e = cond_entry(&b->st[KIND_SESSION], NULL, g->name);
 		json_object_set_new(e, "generatedBy", json_string(g->policy));
 		bs.name = g->name;
 		bs.k = &g->s;
@@ -549,11 +549,12 @@ build_model(const struct store *s, const char *local, struct build_out *out)
 
 	memset(out, 0, sizeof(*out));
 	memset(&b, 0, sizeof(b));
-	for (k = 0; k < KIND_N; k++)
-		out->status[k] = json_array();
+	for (k = 0; k < KIND_N; k++) {
+		b.st[k].array = out->status[k] = json_array();
+		b.st[k].index = json_object();
+	}
 	b.s = s;
 	b.local = local;
-	b.st = out->status;
 	if (build_identity(&b, out) == 0) {
 		build_sessions(&b);
 		for (i = 0; i < store_count(s, KIND_POLICY); i++)
@@ -563,6 +564,8 @@ build_model(const struct store *s, const char *local, struct build_out *out)
 			build_advert(&b, store_at(s, KIND_ADVERT, i));
 	}
 	build_entries(&b);
+	for (k = 0; k < KIND_N; k++)
+		json_decref(b.st[k].index);
 	expansion_free(&b.x);
 	free(b.peer_labels);
 	free(b.peer_ep_labels);

@@ -12,16 +12,15 @@
 #include "kube/kube_int.h"
 
 json_t *
-cond_entry(json_t *array, const struct kobj *o, const char *name)
+cond_entry(struct cond_list *l, const struct kobj *o, const char *name)
 {
 	json_t *e, *errs;
 	size_t i;
 
-	json_array_foreach(array, i, e)
-		if (strcmp(json_string_value(json_object_get(e, "name")),
-		    name) == 0)
-			return e;
+	if ((e = json_object_get(l->index, name)) != NULL)
+		return e;
 	e = json_pack("{s:s, s:[]}", "name", name, "conditions");
+	json_object_set(l->index, name, e);
 	if (o != NULL && o->errs.n > 0) {
 		errs = json_array();
 		for (i = 0; i < o->errs.n; i++) {
@@ -33,7 +32,7 @@ cond_entry(json_t *array, const struct kobj *o, const char *name)
 		}
 		json_object_set_new(e, "errors", errs);
 	}
-	json_array_append_new(array, e);
+	json_array_append_new(l->array, e);
 	return e;
 }
 

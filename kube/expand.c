@@ -46,7 +46,10 @@ expand_add(struct expansion *x, const struct kobj *policy,
 {
 	struct gensession *g;
 
-	x->v = kube_reallocarray(x->v, x->n + 1, sizeof(*x->v));
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 16;
+		x->v = kube_reallocarray(x->v, x->cap, sizeof(*x->v));
+	}
 	g = &x->v[x->n++];
 	memset(g, 0, sizeof(*g));
 	g->name = expand_session_name(local, remote);
@@ -115,37 +118,56 @@ expand_policy(const struct store *s, const struct kobj *policy,
 	free(eps);
 }
 
+static int
+expand_cmp(const void *a, const void *b)
+{
+	const struct gensession *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+expand_gen_free(struct gensession *g)
+{
+	free(g->name);
+	ksession_free(&g->s);
+	labels_free(&g->labels);
+}
+
+/*
+ * Every policy in name order, sorted by session name; when two policies
+ * generate the same pair, the first policy's session is kept.
+ */
 void
 expand_all(const struct store *s, struct expansion *x,
     struct expand_result *results)
 {
-	struct expansion one;
 	struct expand_result res;
-	size_t i, j, k;
+	size_t i, o;
 
 	memset(x, 0, sizeof(*x));
 	for (i = 0; i < store_count(s, KIND_PEERING); i++) {
-		memset(&one, 0, sizeof(one));
-		expand_policy(s, store_at(s, KIND_PEERING, i), &one, &res);
+		size_t first = x->n;
+
+		expand_policy(s, store_at(s, KIND_PEERING, i), x, &res);
+		for (o = first; o < x->n; o++)
+			x->v[o].seq = o;
 		if (results)
 			results[i] = res;
-		for (j = 0; j < one.n; j++) {
-			/* The same pair from two policies: the first wins. */
-			for (k = 0; k < x->n; k++)
-				if (strcmp(x->v[k].name, one.v[j].name) == 0)
-					break;
-			if (k < x->n) {
-				free(one.v[j].name);
-				ksession_free(&one.v[j].s);
-				labels_free(&one.v[j].labels);
-				continue;
-			}
-			x->v = kube_reallocarray(x->v, x->n + 1,
-			    sizeof(*x->v));
-			x->v[x->n++] = one.v[j];
-		}
-		free(one.v);
 	}
+	if (x->n < 2)
+		return;
+	qsort(x->v, x->n, sizeof(*x->v), expand_cmp);
+	for (i = 1, o = 1; i < x->n; i++) {
+		if (strcmp(x->v[i].name, x->v[o - 1].name) == 0)
+			expand_gen_free(&x->v[i]);
+		else
+			x->v[o++] = x->v[i];
+	}
+	x->n = o;
 }
 
 void
@@ -153,11 +175,8 @@ expansion_free(struct expansion *x)
 {
 	size_t i;
 
-	for (i = 0; i < x->n; i++) {
-		free(x->v[i].name);
-		ksession_free(&x->v[i].s);
-		labels_free(&x->v[i].labels);
-	}
+	for (i = 0; i < x->n; i++)
+		expand_gen_free(&x->v[i]);
 	free(x->v);
 	memset(x, 0, sizeof(*x));
 }

@@ -248,13 +248,14 @@ size_t		 store_sweep(struct store *);
 /* expand.c: BGPPeeringPolicy -> the sessions it generates. */
 struct gensession {
 	char		*name;
+	size_t		 seq;		/* generation order, first wins */
 	const char	*policy;	/* points into the store */
 	struct ksession	 s;
 	struct labels	 labels;
 };
 struct expansion {
 	struct gensession	*v;
-	size_t			 n;
+	size_t			 n, cap;
 };
 /* Per policy: matched endpoints, sessions, and why it is invalid. */
 struct expand_result {
@@ -282,7 +283,12 @@ void	 build_model(const struct store *, const char *local,
 void	 build_out_clear(struct build_out *);
 
 /* cond.c: status entries and conditions as JSON. */
-json_t	*cond_entry(json_t *array, const struct kobj *, const char *name);
+struct cond_list {
+	json_t	*array;		/* the entries, in creation order */
+	json_t	*index;		/* name -> entry (borrowed), for lookups */
+};
+/* The entry of name, created (with o's errors, o may be NULL) if new. */
+json_t	*cond_entry(struct cond_list *, const struct kobj *, const char *name);
 void	 cond_set(json_t *entry, const char *type, int status,
 	    const char *reason, int64_t generation, const char *fmt, ...)
 	    __attribute__((format(printf, 6, 7)));

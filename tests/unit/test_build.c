@@ -169,6 +169,57 @@ test_mesh(void **state)
 	fx_free(&f);
 }
 
+/* Two policies want the same pair: the first by name wins. */
+static void
+test_mesh_overlap(void **state)
+{
+	struct fx f;
+	char *y;
+
+	(void)state;
+	y = kube_asprintf("%s---\n%s", mesh3, API "kind: BGPPeeringPolicy\n"
+	    "metadata: {name: a-first}\nspec:\n  selector: {matchExpressions: "
+	    "[{key: role, operator: In, values: [node, border]}]}\n"
+	    "  sessionTemplate: {holdTime: 60, keepaliveTime: 20}\n");
+	fx_build(&f, y, "n2");
+	free(y);
+	assert_int_equal(f.out.model->npeers, 3);
+	assert_int_equal(peer(f.out.model, "session-n1-n2")->hold_time, 60);
+	assert_int_equal(peer(f.out.model, "session-ext-n2")->remote_as,
+	    64512);
+	assert_cond(&f, KIND_PEERING, "mesh", "InvalidConfig", "False",
+	    "Valid", "3 sessions");
+	assert_cond(&f, KIND_PEERING, "a-first", "InvalidConfig", "False",
+	    "Valid", "4 endpoints selected, 6 sessions");
+	fx_free(&f);
+}
+
+/* A large mesh: every speaker sees N-1 peers. */
+static void
+test_mesh_large(void **state)
+{
+	const int n = 300;
+	char *y = kube_strdup(CONFIG("") API "kind: BGPPeeringPolicy\n"
+	    "metadata: {name: all}\nspec: {selector: {}}\n"), *t;
+	struct fx f;
+	int i;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		t = kube_asprintf("%s---\n" API "kind: BGPEndpoint\nmetadata: "
+		    "{name: n%03d}\nspec: {address: 10.0.%d.%d, asNumber: "
+		    "65001}\n", y, i, i / 200, i % 200 + 1);
+		free(y);
+		y = t;
+	}
+	fx_build(&f, y, "n150");
+	free(y);
+	assert_int_equal(f.out.model->npeers, n - 1);
+	assert_cond(&f, KIND_PEERING, "all", "InvalidConfig", "False",
+	    "Valid", "300 endpoints selected, 44850 sessions");
+	fx_free(&f);
+}
+
 static const char *rr =
     CONFIG("")
     ENDPOINT("rr", "c: a, role: reflector", "2001:db8::10", 65001, "")
@@ -710,6 +761,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mesh),
+		cmocka_unit_test(test_mesh_overlap),
+		cmocka_unit_test(test_mesh_large),
 		cmocka_unit_test(test_route_reflector),
 		cmocka_unit_test(test_orientation),
 		cmocka_unit_test(test_identity),
