@@ -31,7 +31,10 @@ struct kube_dir	*kube_dir_new(struct event_base *, const char *dir,
 		    const char *local_endpoint, kube_apply_cb, void *arg);
 void		 kube_dir_reload(struct kube_dir *);	/* SIGHUP */
 void		 kube_dir_free(struct kube_dir *);
-/* 1 once the directory was read at least once. */
+/*
+ * 1 once the directory was read and a model applied from it; else 0 with
+ * what is missing in why (e.g. the local endpoint has no BGPEndpoint).
+ */
 int		 kube_dir_loaded(const struct kube_dir *, char *why, size_t);
 
 /*
