@@ -452,10 +452,10 @@ build_policy(struct build *b, const struct kobj *o)
 
 static void
 build_advert_status(json_t *e, const struct kobj *o, const struct kadvert *a,
-    size_t npeers, int all)
+    const struct model *m, const struct model_advert *ma)
 {
-	char bad[1024], tgt[64];
-	size_t i, n = 0;
+	char bad[1024], tgt[160];
+	size_t i, n = 0, off = 0;
 	json_t *pl = json_array();
 
 	for (i = 0; i < a->npfx; i++) {
@@ -463,11 +463,18 @@ build_advert_status(json_t *e, const struct kobj *o, const struct kadvert *a,
 
 		json_array_append_new(pl, json_string(prefix_fmt(&a->pfx[i],
 		    buf, sizeof(buf))));
+		off += a->pfx[i].af == AF_INET ? !m->v4 : !m->v6;
 	}
 	json_object_set_new(e, "prefixes", pl);
 	if (build_refused(e, o, "Advertised"))
 		return;
-	snprintf(tgt, sizeof(tgt), all ? "all peers" : "%zu peers", npeers);
+	n = (size_t)snprintf(tgt, sizeof(tgt), ma->all_peers ? "all peers" :
+	    "%zu peers", ma->npeers);
+	/* Not an error: enabling the family later makes them flow. */
+	if (off && n < sizeof(tgt))
+		snprintf(tgt + n, sizeof(tgt) - n, " (%zu of an address family "
+		    "the BGPConfiguration does not enable)", off);
+	n = 0;
 	if (a->nbad == 0) {
 		cond_set(e, "Advertised", 1, "Advertised", o->generation,
 		    "%zu prefixes to %s", a->npfx, tgt);
@@ -518,12 +525,14 @@ build_advert(struct build *b, const struct kobj *o)
 	}
 	ma->has_local_pref = a->has_local_pref;
 	ma->local_pref = a->local_pref;
-	ma->all_peers = !a->has_peer_sel;
-	for (i = 0; a->has_peer_sel && i < b->m->npeers; i++)
+	/* An empty peerSelector selects every peer, as in the original. */
+	ma->all_peers = !a->has_peer_sel || (a->peer_sel.match.n == 0 &&
+	    a->peer_sel.nreq == 0);
+	for (i = 0; !ma->all_peers && i < b->m->npeers; i++)
 		if (build_selects(&a->peer_sel, b, i))
 			build_strv_add(&ma->peers, &ma->npeers,
 			    b->m->peers[i].name);
-	build_advert_status(e, o, a, ma->npeers, ma->all_peers);
+	build_advert_status(e, o, a, b->m, ma);
 }
 
 /* Objects the build did not reach still show their errors. */

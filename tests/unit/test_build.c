@@ -326,7 +326,9 @@ test_identity(void **state)
 	    "spec:\n  asNumber: 65001\n  routerIDSource: Manual\n"
 	    "  routerID: 192.0.2.7\n  addressFamilies: [{afi: IPv4, safi: "
 	    "Multicast}, {afi: IPv6}]\n---\n"
-	    ENDPOINT("a", "", "10.0.0.1", 65001, ""), "a");
+	    ENDPOINT("a", "", "10.0.0.1", 65001, "")
+	    API "kind: BGPAdvertisement\nmetadata: {name: v4}\nspec:\n"
+	    "  prefixes: [10.7.0.0/16, '2001:db8:7::/48']\n", "a");
 	assert_non_null(f.out.model);
 	assert_int_equal(f.out.model->router_id, 0xc0000207);
 	assert_false(f.out.model->v4);
@@ -336,6 +338,9 @@ test_identity(void **state)
 	    "Ready", "unsupported, ignored: IPv4 Multicast");
 	assert_cond(&f, KIND_ENDPOINT, "a", "SpeakerReady", "True", "Ready",
 	    NULL);
+	assert_cond(&f, KIND_ADVERT, "v4", "Advertised", "True", "Advertised",
+	    "2 prefixes to all peers (1 of an address family the "
+	    "BGPConfiguration does not enable)");
 	fx_free(&f);
 	fx_build(&f, CONFIG("") ENDPOINT("a", "", "10.0.0.1", 65001, ""),
 	    "missing");
@@ -401,6 +406,8 @@ static const char *targets =
     API "kind: BGPAdvertisement\nmetadata: {name: by-session}\nspec:\n"
     "  prefixes: [10.3.0.0/16, 10.3.0.1/16, x/1]\n"
     "  peerSelector: {matchLabels: {kind: ibgp}}\n---\n"
+    API "kind: BGPAdvertisement\nmetadata: {name: empty-sel}\nspec:\n"
+    "  prefixes: [10.5.0.0/16]\n  peerSelector: {}\n---\n"
     API "kind: BGPAdvertisement\nmetadata: {name: other-zone}\nspec:\n"
     "  prefixes: [10.4.0.0/16]\n"
     "  endpointSelector: {matchLabels: {zone: z2}}\n---\n"
@@ -433,7 +440,8 @@ test_targets(void **state)
 
 	(void)state;
 	fx_build(&f, targets, "me");
-	assert_int_equal(f.out.model->nadverts, 3);
+	assert_int_equal(f.out.model->nadverts, 4);
+	assert_true(advert(f.out.model, "empty-sel")->all_peers);
 	a = advert(f.out.model, "all");
 	assert_true(a->all_peers);
 	assert_int_equal(a->nprefixes, 2);
