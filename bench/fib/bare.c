@@ -101,7 +101,7 @@ bare_acks(int fd, size_t want)
 			mm[i].msg_hdr.msg_iov = &iov[i];
 			mm[i].msg_hdr.msg_iovlen = 1;
 		}
-		if ((n = recvmmsg(fd, mm, 128, 0, NULL)) < 0) {
+		if ((n = recvmmsg(fd, mm, 128, MSG_WAITFORONE, NULL)) < 0) {
 			perror("recvmmsg");
 			exit(1);
 		}
