@@ -203,7 +203,7 @@ wire_open_decode(struct cur *body, struct open_msg *o, struct notif *err)
 int
 wire_open_encode(struct wbuf *w, const struct open_msg *o)
 {
-	uint8_t capbuf[1024];
+	uint8_t capbuf[256];
 	struct wbuf cw;
 	uint32_t as;
 
@@ -218,20 +218,18 @@ wire_open_encode(struct wbuf *w, const struct open_msg *o)
 	wbuf_u16(w, (uint16_t)as);
 	wbuf_u16(w, o->hold_time);
 	wbuf_u32(w, o->bgp_id);
+	/*
+	 * What we advertise is a few dozen bytes: the RFC 9072 framing, for
+	 * parameters past 255 bytes, is only ever read, never written.
+	 */
+	if (cw.len + 2 > 255)
+		return -1;
 	if (cw.len == 0)
 		wbuf_u8(w, 0);
-	else if (cw.len + 2 <= 255) {
+	else {
 		wbuf_u8(w, (uint8_t)(cw.len + 2));
 		wbuf_u8(w, OPT_PARAM_CAPA);
 		wbuf_u8(w, (uint8_t)cw.len);
-		wbuf_bytes(w, capbuf, cw.len);
-	} else {
-		/* RFC 9072: only when the capabilities outgrow one octet. */
-		wbuf_u8(w, OPT_PARAM_EXT);
-		wbuf_u8(w, OPT_PARAM_EXT);
-		wbuf_u16(w, (uint16_t)(cw.len + 3));
-		wbuf_u8(w, OPT_PARAM_CAPA);
-		wbuf_u16(w, (uint16_t)cw.len);
 		wbuf_bytes(w, capbuf, cw.len);
 	}
 	return wire_msg_done(w);

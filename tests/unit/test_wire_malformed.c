@@ -91,6 +91,8 @@ static const struct bad_case cases[] = {
 	{ "missing NEXT_HOP", 1, 1, A(ORIGIN, ASPATH), N(NLRI), TAW },
 	{ "no NEXT_HOP needed for MP_REACH only", 1, 1, A(ORIGIN, ASPATH,
 	  MPREACH), OK },
+	{ "IPv4 NLRI and MP_REACH together", 1, 1, A(MANDATORY, MPREACH),
+	  N(NLRI), OK },
 	{ "missing ORIGIN with MP_REACH", 1, 1, A(ASPATH, MPREACH), TAW },
 	{ "no attributes at all, NLRI", 1, 1, N(NLRI), TAW },
 	{ "AS_PATH segment count overruns", 1, 1, A(ORIGIN, 0x40, 2, 6, 2,
@@ -300,6 +302,16 @@ test_outcome_details(void **state)
 
 	decode_case("MP_REACH_NLRI of an unknown family ignored", &ar, &u);
 	assert_int_equal(u.mp_reach_af, 0);
+
+	/* Each NLRI keeps its own next hop. */
+	decode_case("IPv4 NLRI and MP_REACH together", &ar, &u);
+	assert_int_equal(u.mp_reach_af, AF_INET6);
+	assert_int_equal(u.attrs.nexthop.af, AF_INET6);
+	assert_int_equal(u.attrs.nexthop.a[15], 1);
+	assert_int_equal(u.nexthop4.af, AF_INET);
+	assert_int_equal(u.nexthop4.a[0], 10);
+	assert_int_equal(cur_left(&u.nlri), 3);
+	assert_int_equal(cur_left(&u.mp_reach), 5);
 
 	decode_case("unknown well-known type", &ar, &u);
 	assert_int_equal(u.err.datalen, 4);
