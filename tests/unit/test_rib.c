@@ -740,7 +740,8 @@ test_bytes_per_prefix(void **state)
 
 	(void)state;
 	r = rib_new(NULL, &ctx);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* CPU time: on a shared machine wall time mostly measures others. */
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	for (i = 0; i < N; i++) {
 		memset(&p, 0, sizeof(p));
 		p.af = AF_INET;
@@ -750,10 +751,10 @@ test_bytes_per_prefix(void **state)
 		p.a[2] = (uint8_t)test_rand();
 		rib_update(r, &p, &s, attr_ref(a), PATH_OK);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	n = rib_count(r, AF_INET);
 	printf("rib: %zu random IPv4 /24s, one path each: %.1f MB, "
-	    "%.1f bytes per prefix, %.0f ns per update\n", n,
+	    "%.1f bytes per prefix, %.0f CPU ns per update\n", n,
 	    rib_bytes(r) / 1e6, (double)rib_bytes(r) / (double)n,
 	    ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / N);
 	rib_flush_src(r, &s);
