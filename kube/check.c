@@ -145,7 +145,7 @@ kube_check(const char *dir, FILE *out)
 		return -1;
 	memset(&e, 0, sizeof(e));
 	s = store_new();
-	load_store(&set, s, &e);
+	load_store(&set, s, &e, NULL);
 	check_store(s, &e);
 	for (i = 0; i < e.n; i++)
 		kerr_print(&e.v[i], out);

@@ -37,6 +37,7 @@ struct kube_dir {
 	struct model		*applied;
 	struct build_out	 out;
 	struct kerrs		 errs;		/* problems of the last read */
+	struct kerrs		 ignored;	/* documents not ours, ditto */
 	int			 read_once;
 	char			 why[256];
 	int			 ifd;
@@ -82,6 +83,23 @@ dir_err_known(const struct kerrs *old, const struct kerr *k)
 			return 1;
 	}
 	return 0;
+}
+
+/* Log what is not ours once, when it appears, not on every re-read. */
+static void
+dir_log_ignored(struct kube_dir *d, struct kerrs *now)
+{
+	char q[300];
+	size_t i;
+
+	for (i = 0; i < now->n; i++)
+		if (!dir_err_known(&d->ignored, &now->v[i]))
+			log_info("manifest document ignored", "file=%s "
+			    "document=%d reason=%s", now->v[i].file,
+			    now->v[i].doc, log_q(now->v[i].msg, q, sizeof(q)));
+	kerr_clear(&d->ignored);
+	d->ignored = *now;
+	memset(now, 0, sizeof(*now));
 }
 
 /* Log problems once, when they appear, not on every re-read. */
@@ -137,7 +155,7 @@ void
 kube_dir_reload(struct kube_dir *d)
 {
 	struct load_set set;
-	struct kerrs errs;
+	struct kerrs errs, ignored;
 	struct build_out out;
 
 	if (load_dir(d->dir, &set) == -1) {
@@ -148,9 +166,11 @@ kube_dir_reload(struct kube_dir *d)
 	}
 	dir_keep_last_good(d, &set);
 	memset(&errs, 0, sizeof(errs));
-	load_store(&set, d->store, &errs);
+	memset(&ignored, 0, sizeof(ignored));
+	load_store(&set, d->store, &errs, &ignored);
 	check_store(d->store, &errs);
 	dir_log_errors(d, &errs);
+	dir_log_ignored(d, &ignored);
 	load_set_free(&d->files);
 	d->files = set;
 	build_model(d->store, d->local, &out);
@@ -272,6 +292,7 @@ kube_dir_free(struct kube_dir *d)
 	build_out_clear(&d->out);
 	model_free(d->applied);
 	kerr_clear(&d->errs);
+	kerr_clear(&d->ignored);
 	load_set_free(&d->files);
 	store_free(d->store);
 	free(d->dir);

@@ -326,9 +326,11 @@ int	 load_dir(const char *dir, struct load_set *);
 void	 load_set_free(struct load_set *);
 /*
  * Feed the documents of a set into a store (marking, then sweeping what
- * is gone). Problems go to errs with file/document context.
+ * is gone). Problems go to errs with file/document context; documents that
+ * are not ours go to ignored (msg: why), or are logged when it is NULL.
  */
-void	 load_store(const struct load_set *, struct store *, struct kerrs *);
+void	 load_store(const struct load_set *, struct store *, struct kerrs *,
+	    struct kerrs *ignored);
 
 /* check.c: cross-object checks (also used by kube_check). */
 void	 check_store(const struct store *, struct kerrs *);

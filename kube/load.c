@@ -186,7 +186,7 @@ load_set_free(struct load_set *set)
 
 static void
 load_object(const json_t *doc, const struct load_file *lf, int idx, int line,
-    struct store *s, struct kerrs *errs)
+    struct store *s, struct kerrs *errs, struct kerrs *ignored)
 {
 	struct kobj_version v;
 	struct kerrs oe;
@@ -199,7 +199,12 @@ load_object(const json_t *doc, const struct load_file *lf, int idx, int line,
 	oe.doc = idx;
 	oe.line = line;
 	r = object_parse(doc, &v, &oe, why, sizeof(why));
-	if (r == 0)
+	if (r == 0 && ignored != NULL) {
+		ignored->file = lf->path;
+		ignored->doc = idx;
+		kerr_add(ignored, 0, NULL, "%s", why);
+		ignored->file = NULL;
+	} else if (r == 0)
 		log_info("manifest document ignored", "file=%s document=%d "
 		    "reason=%s", lf->path, idx, log_q(why, q, sizeof(q)));
 	else if (r == 1 && (prev = store_get(s, v.kind->idx, v.name)) &&
@@ -219,7 +224,8 @@ load_object(const json_t *doc, const struct load_file *lf, int idx, int line,
 }
 
 void
-load_store(const struct load_set *set, struct store *s, struct kerrs *errs)
+load_store(const struct load_set *set, struct store *s, struct kerrs *errs,
+    struct kerrs *ignored)
 {
 	size_t i, j, k;
 
@@ -246,10 +252,12 @@ load_store(const struct load_set *set, struct store *s, struct kerrs *errs)
 			    json_is_array(items)) {
 				for (k = 0; k < json_array_size(items); k++)
 					load_object(json_array_get(items, k),
-					    lf, (int)j + 1, line, s, errs);
+					    lf, (int)j + 1, line, s, errs,
+					    ignored);
 				continue;
 			}
-			load_object(doc, lf, (int)j + 1, line, s, errs);
+			load_object(doc, lf, (int)j + 1, line, s, errs,
+					    ignored);
 		}
 	}
 	store_sweep(s);

@@ -53,9 +53,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	set.n = 1;
 	memset(&e, 0, sizeof(e));
 	s = store_new();
-	load_store(&set, s, &e);
+	load_store(&set, s, &e, &e);
 	/* A second pass exercises the last-valid-version bookkeeping. */
-	load_store(&set, s, &e);
+	load_store(&set, s, &e, &e);
 	check_store(s, &e);
 	n = store_count(s, KIND_ENDPOINT);
 	for (i = 0; i < n && i < 8; i++)

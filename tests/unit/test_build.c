@@ -47,7 +47,7 @@ feed(struct store *s, const char *yaml, struct kerrs *e)
 		fail_msg("fixture: %s", err);
 	set.v = &lf;
 	set.n = 1;
-	load_store(&set, s, e);
+	load_store(&set, s, e, NULL);
 	yaml_docs_free(&lf.docs);
 }
 
