@@ -164,6 +164,15 @@ build_identity(struct build *b, struct build_out *out)
 		return -1;
 	b->cfg = b->cfg_obj->spec;
 	b->ep = b->ep_obj->spec;
+	if (build_router_id(b->cfg, b->ep) == 0) {
+		/* RFC 6286: the BGP Identifier must not be 0. */
+		snprintf(out->why, sizeof(out->why), "the router ID derived "
+		    "from %s's address is 0.0.0.0; set routerIDSource: Manual "
+		    "and routerID", b->local);
+		cond_set(ce, "SpeakerReady", 0, "InvalidRouterID",
+		    b->cfg_obj->generation, "%s", out->why);
+		return -1;
+	}
 	b->m = model_new();
 	b->m->local_endpoint = model_strdup(b->local);
 	b->m->local_as = b->ep->as;

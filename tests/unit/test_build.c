@@ -349,6 +349,12 @@ test_identity(void **state)
 	assert_cond(&f, KIND_CONFIG, "default", "SpeakerReady", "False",
 	    "LocalEndpointMissing", "no BGPEndpoint of that name");
 	fx_free(&f);
+	fx_build(&f, CONFIG("") ENDPOINT("a", "", "2001:db8:1::", 65001, ""),
+	    "a");
+	assert_null(f.out.model);
+	assert_cond(&f, KIND_CONFIG, "default", "SpeakerReady", "False",
+	    "InvalidRouterID", "0.0.0.0");
+	fx_free(&f);
 	fx_build(&f, ENDPOINT("a", "", "10.0.0.1", 65001, ""), "a");
 	assert_null(f.out.model);
 	assert_non_null(strstr(f.out.why, "BGPConfiguration"));
