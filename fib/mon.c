@@ -36,6 +36,7 @@
 #define MON_RVLEN	32
 #define MON_RSZ		(32 * 1024)
 #define MON_BUDGET	4096	/* datagrams per wakeup */
+#define MON_DUMP_BUDGET	32	/* dump datagrams (of up to 32 KiB) per turn */
 
 struct fib_mon {
 	struct nl_sock	*sk;		/* notifications */
@@ -381,15 +382,18 @@ mon_dump_end(struct fib *fib)
 	fib_kick(fib);
 }
 
-/* Reads what the dump socket has; 1 when the dump is over. */
+/*
+ * Reads up to budget datagrams of the dump; 1 when the dump is over. On
+ * the loop a full table is read over many turns, not in one.
+ */
 static int
-mon_dump_read(struct fib *fib)
+mon_dump_read(struct fib *fib, int budget)
 {
 	struct fib_mon *m = fib->mon;
 	struct nlmsghdr *h;
 	int n, left;
 
-	for (;;) {
+	while (budget-- > 0) {
 		n = (int)recv(nl_socket_get_fd(m->dsk), m->rbuf[0], MON_RSZ,
 		    MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -414,6 +418,7 @@ mon_dump_read(struct fib *fib)
 			mon_msg(fib, h);
 		}
 	}
+	return 0;
 }
 
 static void
@@ -423,7 +428,7 @@ mon_dump_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (mon_dump_read(fib))
+	if (mon_dump_read(fib, MON_DUMP_BUDGET))
 		mon_dump_end(fib);
 }
 
@@ -478,7 +483,7 @@ mon_dump_sync(struct fib *fib)
 		return -1;
 	pfd.fd = nl_socket_get_fd(m->dsk);
 	pfd.events = POLLIN;
-	while (!mon_dump_read(fib)) {
+	while (!mon_dump_read(fib, INT32_MAX)) {
 		if (poll(&pfd, 1, 10000) <= 0) {
 			log_error("fib: the kernel did not answer a dump",
 			    "%s", "");
