@@ -116,8 +116,9 @@ dir_log_errors(struct kube_dir *d, struct kerrs *now)
 			continue;
 		log_warn(k->fatal ? "manifest refused; the last valid version "
 		    "stays in force" : "manifest value dropped",
-		    "file=%s document=%d kind=%s name=%s field=%s error=%s",
-		    k->file ? k->file : "-", k->doc, k->kind ? k->kind : "-",
+		    "file=%s document=%d line=%d kind=%s name=%s field=%s "
+		    "error=%s", k->file ? k->file : "-", k->doc, k->line,
+		    k->kind ? k->kind : "-",
 		    k->name ? k->name : "-", log_q(k->field ? k->field : "-",
 		    q1, sizeof(q1)), log_q(k->msg, q2, sizeof(q2)));
 	}
