@@ -79,6 +79,8 @@ attr_bytes(void)
 static void
 attr_canon(const struct attrs *in, struct attrs *c)
 {
+	size_t i;
+
 	*c = *in;
 	c->hnext = NULL;
 	c->hash = 0;
@@ -97,6 +99,9 @@ attr_canon(const struct attrs *in, struct attrs *c)
 	    (c->clusters == NULL && c->nclusters) ||
 	    (c->unknown == NULL && c->unknown_len))
 		fatal("%s: variable part with a length but no bytes", __func__);
+	for (i = 1; i < c->ncommunities; i++)
+		if (c->communities[i - 1] >= c->communities[i])
+			fatal("%s: communities not sorted and unique", __func__);
 	if (c->aspath_len == 0)
 		c->aspath = NULL;
 	if (c->ncommunities == 0)
