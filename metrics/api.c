@@ -3,8 +3,8 @@
  * hand the values to apidoc.c, answer with the document.
  *
  * The RIB can hold a full table (~1M prefixes), so /api/v1/rib is written
- * path by path to a spool while the speaker walks its tree: memory stays
- * at one path's document, and the time is linear in the table. The walk
+ * path by path as text (ribdoc.c) to a spool while the speaker walks its
+ * tree: no JSON tree is built, and the time is linear in the table. The walk
  * gives the paths of one prefix as consecutive callbacks, which is what
  * lets a route object be opened and closed without buffering.
  * ?prefix=P keeps the routes that lie inside P (P itself included).
@@ -69,7 +69,6 @@ api_rib_cb(void *arg, const struct bgp_path_info *p)
 {
 	struct api_walk *w = arg;
 	char buf[PREFIX_STRLEN];
-	json_t *doc;
 
 	if (w->filter && !prefix_contains(&w->want, &p->prefix))
 		return;
@@ -81,9 +80,7 @@ api_rib_cb(void *arg, const struct bgp_path_info *p)
 		w->open = 1;
 	} else
 		fputc(',', w->f);
-	doc = apidoc_path(p, w->now);
-	json_dumpf(doc, w->f, JSON_COMPACT);
-	json_decref(doc);
+	ribdoc_path(w->f, p, w->now);
 }
 
 /* afi and prefix: each given one decides the family; they must agree. */

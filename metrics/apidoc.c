@@ -163,68 +163,6 @@ apidoc_neighbor(const struct bgp_peer_info *p, time_t now)
 	return o;
 }
 
-static json_t *
-apidoc_path_lists(json_t *o, const struct bgp_path_info *p)
-{
-	json_t *as = json_array(), *c = json_array(), *l = json_array();
-	json_t *e = json_array(), *cl = json_array();
-	char buf[40];
-	size_t i;
-
-	for (i = 0; i < p->naspath; i++)
-		json_array_append_new(as, json_integer(p->aspath[i]));
-	for (i = 0; i < p->ncommunities; i++)
-		json_array_append_new(c, json_string(apidoc_community(
-		    p->communities[i], buf, sizeof(buf))));
-	for (i = 0; i < p->nlarge; i++) {
-		snprintf(buf, sizeof(buf), "%u:%u:%u", p->large[3 * i],
-		    p->large[3 * i + 1], p->large[3 * i + 2]);
-		json_array_append_new(l, json_string(buf));
-	}
-	for (i = 0; i < p->next; i++) {
-		const uint8_t *x = p->ext + 8 * i;
-
-		snprintf(buf, sizeof(buf), "%02x%02x%02x%02x%02x%02x%02x%02x",
-		    x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]);
-		json_array_append_new(e, json_string(buf));
-	}
-	for (i = 0; i < p->nclusters; i++)
-		json_array_append_new(cl, apidoc_id(p->clusters[i]));
-	json_object_set_new(o, "as_path", as);
-	json_object_set_new(o, "origin", json_string(apidoc_origin(p->origin)));
-	json_object_set_new(o, "med", p->has_med ? json_integer(p->med) :
-	    json_null());
-	json_object_set_new(o, "local_pref", p->has_local_pref ?
-	    json_integer(p->local_pref) : json_null());
-	json_object_set_new(o, "communities", c);
-	json_object_set_new(o, "large_communities", l);
-	json_object_set_new(o, "ext_communities", e);
-	json_object_set_new(o, "originator_id", p->has_originator ?
-	    apidoc_id(p->originator_id) : json_null());
-	json_object_set_new(o, "cluster_list", cl);
-	return o;
-}
-
-/* One path, without its prefix (the route object carries it). */
-json_t *
-apidoc_path(const struct bgp_path_info *p, time_t now)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "best", json_boolean(p->best));
-	json_object_set_new(o, "source", json_string(p->local ? "local" :
-	    "peer"));
-	json_object_set_new(o, "peer", p->local ? json_null() :
-	    json_string(p->peer));
-	json_object_set_new(o, "next_hop", apidoc_addr(&p->nexthop, 1));
-	json_object_set_new(o, "next_hop_ll", apidoc_addr(&p->nexthop_ll, 1));
-	apidoc_path_lists(o, p);
-	json_object_set_new(o, "filtered", json_boolean(p->filtered));
-	json_object_set_new(o, "age_seconds",
-	    json_integer(now > p->since ? now - p->since : 0));
-	return o;
-}
-
 int
 apidoc_condition(json_t *obj, const char *type, const char *status)
 {

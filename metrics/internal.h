@@ -122,13 +122,18 @@ const char	*apidoc_community(uint32_t, char *, size_t);
 const char	*apidoc_origin(uint8_t);
 json_t		*apidoc_summary(const struct bgp_summary *, int ready);
 json_t		*apidoc_neighbor(const struct bgp_peer_info *, time_t now);
-json_t		*apidoc_path(const struct bgp_path_info *, time_t now);
 json_t		*apidoc_adverts(json_t *kstatus,
 		    const struct bgp_advert_info *, size_t n);
 json_t		*apidoc_policies(json_t *kstatus);
 /* 1 when the object has condition type=status (e.g. Accepted=True). */
 int		 apidoc_condition(json_t *obj, const char *type,
 		    const char *status);
+
+/* ribdoc.c */
+/* One path of /api/v1/rib as compact JSON text (no prefix: the route has it). */
+void	 ribdoc_path(FILE *, const struct bgp_path_info *, time_t now);
+/* A JSON string literal, escaped as jansson escapes it. */
+void	 ribdoc_str(FILE *, const char *);
 
 /* api.c */
 void	 api_summary(const struct metrics_src *, struct httpd_req *,

@@ -28,6 +28,33 @@ dump(json_t *doc)
 	return s;
 }
 
+/* The text ribdoc_path writes for p at time now; the caller frees it. */
+static char *
+path_text(const struct bgp_path_info *p, time_t now)
+{
+	char *s = NULL;
+	size_t len;
+	FILE *f = open_memstream(&s, &len);
+
+	assert_non_null(f);
+	ribdoc_path(f, p, now);
+	fclose(f);
+	return s;
+}
+
+static json_t *
+path_doc(const struct bgp_path_info *p, time_t now)
+{
+	char *s = path_text(p, now);
+	json_error_t err;
+	json_t *doc = json_loads(s, 0, &err);
+
+	if (doc == NULL)
+		fail_msg("not JSON: %s: %s", err.text, s);
+	free(s);
+	return doc;
+}
+
 static void
 test_summary(void **state)
 {
@@ -168,7 +195,7 @@ test_path(void **state)
 	p.ext = ext;
 	p.next = 1;
 	p.since = 97;
-	got = dump(apidoc_path(&p, 100));
+	got = path_text(&p, 100);
 	assert_string_equal(got, "{\"best\":true,\"source\":\"peer\","
 	    "\"peer\":\"a-bird1\",\"next_hop\":\"10.0.0.2\","
 	    "\"next_hop_ll\":null,\"as_path\":[65002],\"origin\":\"igp\","
@@ -203,7 +230,7 @@ test_path_local_and_reflected(void **state)
 	p.filtered = 1;
 	assert_int_equal(addr_parse("fe80::1", &p.nexthop_ll), 0);
 	p.since = 500;
-	doc = apidoc_path(&p, 100);	/* a clock step back: age 0, not < 0 */
+	doc = path_doc(&p, 100);	/* a clock step back: age 0, not < 0 */
 	assert_string_equal(json_string_value(json_object_get(doc, "source")),
 	    "local");
 	assert_true(json_is_null(json_object_get(doc, "peer")));
@@ -225,6 +252,57 @@ test_path_local_and_reflected(void **state)
 	assert_true(json_is_true(json_object_get(doc, "filtered")));
 	assert_int_equal(json_integer_value(json_object_get(doc,
 	    "age_seconds")), 0);
+	json_decref(doc);
+}
+
+static void
+str_text(FILE *f, const char *s)
+{
+	ribdoc_str(f, s);
+}
+
+/* The hand-written string escaping agrees with jansson's. */
+static void
+test_path_strings(void **state)
+{
+	static const char *const t[] = {
+		"a-bird1", "", "q\"uote", "back\\slash", "nl\ncr\rtab\t",
+		"\b\f\x01\x1f", "del\x7f", "utf8 \xc3\xa9", "/slash",
+	};
+	static const uint32_t as[] = { 1, 4200000000u };
+	struct bgp_path_info p;
+	char *got, *want, *s;
+	size_t i, len;
+	json_t *doc;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		f = open_memstream(&got, &len);
+		assert_non_null(f);
+		str_text(f, t[i]);
+		fclose(f);
+		doc = json_string(t[i]);
+		assert_non_null(doc);
+		want = json_dumps(doc, JSON_ENCODE_ANY);
+		assert_non_null(want);
+		if (strcmp(got, want) != 0)
+			fail_msg("case %zu: %s, want %s", i, got, want);
+		json_decref(doc);
+		free(got);
+		free(want);
+	}
+	/* A whole path with an awkward peer name still parses back. */
+	memset(&p, 0, sizeof(p));
+	strcpy(p.peer, "we\"ird\n");
+	p.aspath = as;
+	p.naspath = 2;
+	doc = path_doc(&p, 0);
+	assert_string_equal(json_string_value(json_object_get(doc, "peer")),
+	    "we\"ird\n");
+	s = json_dumps(json_object_get(doc, "as_path"), 0);
+	assert_string_equal(s, "[1, 4200000000]");
+	free(s);
 	json_decref(doc);
 }
 
@@ -394,6 +472,7 @@ main(void)
 		cmocka_unit_test(test_neighbor_down),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_path_local_and_reflected),
+		cmocka_unit_test(test_path_strings),
 		cmocka_unit_test(test_community_names),
 		cmocka_unit_test(test_adverts_merge),
 		cmocka_unit_test(test_policies),
