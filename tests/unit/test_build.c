@@ -612,6 +612,46 @@ test_check_output(void **state)
 	free(dir);
 }
 
+static void
+good_cb(void *arg, const struct model *m)
+{
+	int *n = arg;
+
+	assert_int_equal(m->npeers, 1);
+	assert_string_equal(m->peers[0].name, "node-a-border");
+	assert_int_equal(m->peers[0].multihop_ttl, 2);
+	assert_int_equal(m->listen_port, 179);
+	assert_int_equal(m->nadverts, 1);
+	assert_int_equal(m->npolicies, 2);
+	(*n)++;
+}
+
+static void
+test_good_fixture(void **state)
+{
+	char *dir = fixture_dir("good");
+	int applied = 0;
+	struct kube_dir *d;
+	json_t *st;
+
+	(void)state;
+	assert_int_equal(kube_check(dir, stderr), 0);
+	d = kube_dir_new(NULL, dir, "border", good_cb, &applied);
+	assert_non_null(d);
+	assert_int_equal(applied, 1);
+	st = kube_dir_status(d, "BGPSession");
+	/* Generated sessions of other speakers are not listed here. */
+	assert_int_equal(json_array_size(st), 1);
+	json_decref(st);
+	st = kube_dir_status(d, "BGPAdvertisement");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(json_array_get(st, 1), "conditions"), 0),
+	    "reason")), "EndpointNotSelected");
+	json_decref(st);
+	kube_dir_free(d);
+	free(dir);
+}
+
 struct applied {
 	int		 n;
 	struct model	*last;
@@ -784,6 +824,7 @@ main(void)
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_last_good),
 		cmocka_unit_test(test_check_output),
+		cmocka_unit_test(test_good_fixture),
 		cmocka_unit_test(test_dir_reload),
 		cmocka_unit_test(test_dir_inotify),
 	};
