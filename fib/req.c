@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -26,11 +27,12 @@
 #include "bgp/log.h"
 #include "fib/fib_int.h"
 
-#define REQ_BATCH	2048		/* requests per sendmsg */
+#define REQ_BATCH	512		/* requests per sendmsg */
 #define REQ_BUFSZ	(160 * 1024)	/* bytes per sendmsg */
 #define REQ_RVLEN	128		/* datagrams per recvmmsg */
 #define REQ_RSZ		512		/* an ack, with an extended message */
 #define REQ_ACK_WAIT	1		/* s before a missing ack is lost */
+#define REQ_TURN_NS	20000000	/* kernel time per loop turn */
 
 struct fib_req {
 	struct nl_sock	*sk;
@@ -302,17 +304,33 @@ req_unsend(struct fib *fib)
 	q->ninfl = q->ndue = 0;
 }
 
+static int64_t
+req_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * The kernel does a batch's work inside sendmsg, at a speed that depends on
+ * the machine: the turn ends after budget requests or REQ_TURN_NS,
+ * whichever comes first.
+ */
 int
 req_flush(struct fib *fib, size_t budget)
 {
 	struct fib_req *q = fib->req;
 	size_t sent = 0, len;
 	struct timeval tv = { REQ_ACK_WAIT, 0 };
+	int64_t t0 = req_now_ns();
 	int r;
 
 	if (q->ndue > 0 || event_pending(q->ev_write, EV_WRITE, NULL))
 		return 0;	/* a callback resumes */
-	while (sent < budget && fib->qhead != NULL) {
+	while (sent < budget && fib->qhead != NULL &&
+	    req_now_ns() - t0 < REQ_TURN_NS) {
 		if ((len = req_fill(fib)) == 0)
 			break;
 		if ((r = nl_sendto(q->sk, q->buf, len)) < 0) {

@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import queue
+import signal
 import subprocess
 import tempfile
 import threading
@@ -437,3 +438,27 @@ def test_other_table(ns, start):
     assert ns.routes() == {}
     d.stop(flush=True)
     assert ns.ip("route", "show", "table", "100") == ""
+
+
+def test_notification_overrun_resyncs(ns, start, tmp_path):
+    """A flood of other routes while fib/ is stopped overruns its
+    notification socket: it resyncs by dump and repairs what it missed."""
+    d = start()
+    d.cmd("route 10.1.0.0/24 10.0.0.2", "route 10.2.0.0/24 10.0.0.2")
+    d.wait()
+    batch = tmp_path / "flood"
+    batch.write_text("".join("route add 100.%d.%d.%d/32 dev a0\n" %
+                             (64 + i // 65536, i // 256 % 256, i % 256)
+                             for i in range(150000)))
+    os.kill(d.p.pid, signal.SIGSTOP)
+    try:
+        ns.ip("route", "del", "10.1.0.0/24", "proto", PROTO)
+        ns.ip("-batch", str(batch))
+    finally:
+        os.kill(d.p.pid, signal.SIGCONT)
+    poll(lambda: d.stats()["resyncs"] >= 1, "a resync", timeout=60)
+    poll(lambda: ns.routes() == {"10.1.0.0/24": [("10.0.0.2", "a0")],
+                                 "10.2.0.0/24": [("10.0.0.2", "a0")]},
+         "the deleted route put back", timeout=60)
+    st = d.stats()
+    assert st["netlink_errors"] >= 1 and st["installed"] == 2
