@@ -192,8 +192,13 @@ show_main(int argc, char **argv)
 	long status;
 	int rc = 1;
 
-	if (show_args(argc, argv, &o) == -1 || (!o.help &&
-	    (url = show_url(&o)) == NULL)) {
+	if (show_args(argc, argv, &o) == -1) {
+		show_usage(stderr);
+		return 2;
+	}
+	if (!o.help && (url = show_url(&o)) == NULL) {
+		fprintf(stderr, "bgpd show: bad server address \"%s\": want "
+		    "HOST:PORT, :PORT or [V6]:PORT\n", o.server);
 		show_usage(stderr);
 		return 2;
 	}
