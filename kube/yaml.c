@@ -4,8 +4,9 @@
  * quoted scalars stay strings; plain ones resolve to null, booleans
  * (true/false/yes/no/on/off/y/n), integers (decimal, 0x, 0o, 0b, legacy
  * leading-0 octal, '_' separators) and floats; "!!str" forces a string.
- * Anchors and aliases are honoured (an alias shares the anchored value);
- * merge keys ("<<") are not special. Mapping keys must be scalars and
+ * Anchors and aliases are honoured (an alias shares the anchored value),
+ * and so are merge keys ("<<: *base", or a list of them): merged members
+ * never replace the mapping's own keys. Mapping keys must be scalars and
  * unique. Nesting is bounded so hostile input cannot exhaust the stack.
  */
 #include <errno.h>
@@ -24,6 +25,7 @@ struct yaml_frame {
 	json_t	*node;
 	char	*key;		/* pending key of a mapping */
 	char	*anchor;	/* anchor of this collection */
+	json_t	*merged;	/* keys a merge added: the mapping may override */
 };
 
 struct yaml_state {
@@ -149,6 +151,44 @@ yaml_docs_scalar(const yaml_event_t *ev)
 	return json_stringn(s, ev->data.scalar.length);
 }
 
+/* "<<": copy the members of one mapping that the frame does not have. */
+static int
+yaml_docs_merge_one(struct yaml_frame *f, json_t *src)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(src))
+		return -1;
+	if (f->merged == NULL)
+		f->merged = json_object();
+	json_object_foreach(src, k, v)
+		if (json_object_get(f->node, k) == NULL) {
+			json_object_set(f->node, k, v);
+			json_object_set_new(f->merged, k, json_true());
+		}
+	return 0;
+}
+
+static int
+yaml_docs_merge(struct yaml_state *st, struct yaml_frame *f, json_t *v,
+    const yaml_mark_t *m)
+{
+	size_t i;
+	int bad = 0;
+
+	if (json_is_array(v)) {
+		for (i = 0; i < json_array_size(v); i++)
+			bad |= yaml_docs_merge_one(f, json_array_get(v, i));
+	} else
+		bad = yaml_docs_merge_one(f, v);
+	json_decref(v);
+	free(f->key);
+	f->key = NULL;
+	return bad ? yaml_docs_fail(st, m, "a merge key (<<) needs a mapping "
+	    "or a list of mappings") : 0;
+}
+
 /* Attach v (a new reference, taken over) to the current container. */
 static int
 yaml_docs_attach(struct yaml_state *st, json_t *v, const yaml_mark_t *m)
@@ -179,6 +219,11 @@ yaml_docs_attach(struct yaml_state *st, json_t *v, const yaml_mark_t *m)
 		    kube_strdup(json_is_null(v) ? "null" :
 		    json_is_true(v) ? "true" : "false");
 		json_decref(v);
+		if (f->merged && json_object_get(f->merged, f->key)) {
+			/* The mapping's own value wins over a merged one. */
+			json_object_del(f->merged, f->key);
+			json_object_del(f->node, f->key);
+		}
 		if (json_object_get(f->node, f->key) != NULL) {
 			char msg[128];
 
@@ -188,6 +233,8 @@ yaml_docs_attach(struct yaml_state *st, json_t *v, const yaml_mark_t *m)
 		}
 		return 0;
 	}
+	if (strcmp(f->key, "<<") == 0)
+		return yaml_docs_merge(st, f, v, m);
 	if (json_object_set_new(f->node, f->key, v) != 0)
 		return yaml_docs_fail(st, m, "invalid key (not UTF-8?)");
 	free(f->key);
@@ -215,6 +262,7 @@ yaml_docs_open(struct yaml_state *st, const yaml_event_t *ev, json_t *node,
 	f = &st->stack[st->depth++];
 	f->node = node;
 	f->key = NULL;
+	f->merged = NULL;
 	f->anchor = anchor ? kube_strdup((const char *)anchor) : NULL;
 	return 0;
 }
@@ -226,6 +274,7 @@ yaml_docs_close(struct yaml_state *st, const yaml_event_t *ev)
 	json_t *node = f->node;
 
 	free(f->key);
+	json_decref(f->merged);
 	if (f->anchor) {
 		json_object_set(st->anchors, f->anchor, node);
 		free(f->anchor);
@@ -291,6 +340,7 @@ yaml_docs_unwind(struct yaml_state *st)
 		struct yaml_frame *f = &st->stack[--st->depth];
 
 		json_decref(f->node);
+		json_decref(f->merged);
 		free(f->key);
 		free(f->anchor);
 	}

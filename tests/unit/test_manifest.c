@@ -136,6 +136,7 @@ static const struct {
 	{ "unknown alias", "a: *nope\n", "line 1" },
 	{ "complex key", "? [a, b]\n: 1\n", "line 1: mapping keys" },
 	{ "tab indentation", "a:\n\tb: 1\n", "line 2" },
+	{ "merge of a scalar", "a: &x 1\nb:\n  <<: *x\n", "line 3: a merge" },
 };
 
 static void
@@ -170,6 +171,21 @@ test_yaml_anchor_and_depth(void **state)
 	    0);
 	assert_string_equal(json_string_value(json_object_get(
 	    json_object_get(d.v[0].root, "copy"), "k")), "v");
+	yaml_docs_free(&d);
+	y = "base: &b {k: v, t: 1}\nmore: &m {z: 9}\n"
+	    "one: {<<: *b, t: 2}\nlist: {t: 3, <<: [*b, *m]}\n";
+	assert_int_equal(yaml_docs_parse(y, strlen(y), &d, err, sizeof(err)),
+	    0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    d.v[0].root, "one"), "t")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    d.v[0].root, "one"), "k")), "v");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    d.v[0].root, "list"), "t")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    d.v[0].root, "list"), "z")), 9);
+	assert_null(json_object_get(json_object_get(d.v[0].root, "list"),
+	    "<<"));
 	yaml_docs_free(&d);
 	deep = calloc(1, 2 * n + 1);
 	for (i = 0; i < n; i++) {
