@@ -298,6 +298,12 @@ httpd_response(struct httpd_reply *r)
 	return resp;
 }
 
+/*
+ * MHD calls this first when the headers are in, then once per chunk of
+ * body, then with no data when the request is complete. Answering only on
+ * that last call keeps the connection alive (MHD closes a connection that
+ * was answered before its request was fully read); a body is dropped.
+ */
 static enum MHD_Result
 httpd_access_cb(void *arg, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -310,8 +316,14 @@ httpd_access_cb(void *arg, struct MHD_Connection *conn, const char *url,
 
 	(void)version;
 	(void)upload;
-	(void)upload_size;
-	(void)state;
+	if (*state == NULL) {
+		*state = h;	/* any non-NULL mark: headers seen */
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	httpd_dispatch(h, conn, url, method, &r);
 	if ((resp = httpd_response(&r)) == NULL)
 		return MHD_NO;
