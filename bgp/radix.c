@@ -8,27 +8,38 @@
  * the full prefix where it lands (the classic PATRICIA argument). Glue
  * always has two children; a payload node has zero, one or two.
  *
- * A node reference is a slab index; the top bit says which slab (glue).
+ * A node reference is a 24-bit slab index; the top bit says which slab
+ * (glue). A link is the 3 bytes holding one, big-endian: in a payload right
+ * after its prefix, in a glue node, in the table of roots.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bgp/log.h"
 #include "bgp/radix.h"
 
-#define RADIX_GLUE	0x80000000u
+#define RADIX_GLUE	0x800000u
 #define RADIX_DEPTH	136		/* > 129 levels of strictly rising bits */
 
-struct radix_enode {			/* payload follows, 8-aligned */
-	uint32_t	 child[2];
-};
-
-struct radix_gnode {
-	uint32_t	 child[2];
+struct radix_gnode {			/* 7 bytes, unaligned */
+	uint8_t		 child[2][3];
 	uint8_t		 bit;
 };
 
-#define RADIX_EHDR	sizeof(struct radix_enode)
+static inline uint32_t
+radix_get(const uint8_t *link)
+{
+	return (uint32_t)link[0] << 16 | (uint32_t)link[1] << 8 | link[2];
+}
+
+static inline void
+radix_set(uint8_t *link, uint32_t ref)
+{
+	link[0] = (uint8_t)(ref >> 16);
+	link[1] = (uint8_t)(ref >> 8);
+	link[2] = (uint8_t)ref;
+}
 
 /* addr_bit(), inline: it runs at every level of every descent. */
 static inline unsigned
@@ -43,28 +54,32 @@ radix_is_glue(uint32_t ref)
 	return (ref & RADIX_GLUE) != 0;
 }
 
-static inline uint32_t *
-radix_child(const struct radix *r, uint32_t ref)
+static inline struct radix_gnode *
+radix_glue(const struct radix *r, uint32_t ref)
 {
-	if (radix_is_glue(ref))
-		return ((struct radix_gnode *)slab_ptr(&r->gnodes,
-		    ref & ~RADIX_GLUE))->child;
-	return ((struct radix_enode *)slab_ptr(&r->enodes, ref))->child;
+	return slab_ptr(&r->gnodes, ref & ~RADIX_GLUE);
 }
 
 static inline struct prefix *
 radix_key(const struct radix *r, uint32_t ref)
 {
-	return (struct prefix *)((uint8_t *)slab_ptr(&r->enodes, ref) +
-	    RADIX_EHDR);
+	return slab_ptr(&r->enodes, ref);
+}
+
+/* The link to ref's child on side (0 or 1). */
+static inline uint8_t *
+radix_child(const struct radix *r, uint32_t ref, unsigned side)
+{
+	if (radix_is_glue(ref))
+		return radix_glue(r, ref)->child[side];
+	return (uint8_t *)radix_key(r, ref) + sizeof(struct prefix) + 3 * side;
 }
 
 static inline unsigned
 radix_bit(const struct radix *r, uint32_t ref)
 {
 	if (radix_is_glue(ref))
-		return ((struct radix_gnode *)slab_ptr(&r->gnodes,
-		    ref & ~RADIX_GLUE))->bit;
+		return radix_glue(r, ref)->bit;
 	return radix_key(r, ref)->len;
 }
 
@@ -72,14 +87,14 @@ void
 radix_init(struct radix *r, int af, size_t payload_size)
 {
 	if ((af != AF_INET && af != AF_INET6) ||
-	    payload_size < sizeof(struct prefix))
+	    payload_size < sizeof(struct prefix) + RADIX_LINKS)
 		fatal("%s: af %d payload %zu", __func__, af, payload_size);
 	memset(r, 0, sizeof(*r));
 	r->af = (uint8_t)af;
 	slab_init(&r->enodes, af == AF_INET ? "radix4" : "radix6",
-	    RADIX_EHDR + payload_size, 8, 1);
+	    payload_size, 8, 1);
 	slab_init(&r->gnodes, af == AF_INET ? "radix4_glue" : "radix6_glue",
-	    sizeof(struct radix_gnode), 4, 1);
+	    sizeof(struct radix_gnode), 1, 1);
 }
 
 void
@@ -90,7 +105,7 @@ radix_fini(struct radix *r)
 	free(r->top);
 	r->top = NULL;
 	r->ntop = 0;
-	r->root = 0;
+	memset(r->root, 0, sizeof(r->root));
 	r->count = 0;
 }
 
@@ -98,7 +113,7 @@ size_t
 radix_bytes(const struct radix *r)
 {
 	return slab_bytes(&r->enodes) + slab_bytes(&r->gnodes) +
-	    (r->top != NULL ? sizeof(*r->top) << RADIX_STRIDE : 0);
+	    (r->top != NULL ? (size_t)3 << RADIX_STRIDE : 0);
 }
 
 static inline size_t
@@ -112,27 +127,26 @@ static uint32_t
 radix_root_of(const struct radix *r, const struct prefix *k)
 {
 	if (k->len < RADIX_STRIDE)
-		return r->root;
-	return r->top != NULL ? r->top[radix_slot(k->a)] : 0;
+		return radix_get(r->root);
+	return r->top != NULL ? radix_get(r->top + 3 * radix_slot(k->a)) : 0;
 }
 
 /*
- * The root slot of k's trie; NULL when k would sit in the table but it
+ * The root link of k's trie; NULL when k would sit in the table but it
  * does not exist yet and alloc is not set.
  */
-static uint32_t *
+static uint8_t *
 radix_rootp(struct radix *r, const struct prefix *k, int alloc)
 {
 	if (k->len < RADIX_STRIDE)
-		return &r->root;
+		return r->root;
 	if (r->top == NULL) {
 		if (!alloc)
 			return NULL;
-		r->top = calloc((size_t)1 << RADIX_STRIDE, sizeof(*r->top));
-		if (r->top == NULL)
+		if ((r->top = calloc((size_t)1 << RADIX_STRIDE, 3)) == NULL)
 			fatal("%s: out of memory", __func__);
 	}
-	return &r->top[radix_slot(k->a)];
+	return r->top + 3 * radix_slot(k->a);
 }
 
 /* The key as the trie stores it, or fatal(): callers route by family. */
@@ -170,8 +184,8 @@ radix_new_entry(struct radix *r, const struct prefix *k)
 {
 	uint32_t ref = slab_get(&r->enodes);
 
-	if (radix_is_glue(ref))
-		fatal("%s: more than 2^31 nodes", __func__);
+	if (ref > RADIX_MAX)
+		fatal("%s: index %u past the cap", __func__, ref);
 	*radix_key(r, ref) = *k;
 	r->count++;
 	return ref;
@@ -183,12 +197,24 @@ radix_new_glue(struct radix *r, unsigned bit, uint32_t c0, uint32_t c1)
 	uint32_t idx = slab_get(&r->gnodes);
 	struct radix_gnode *g = slab_ptr(&r->gnodes, idx);
 
-	if (radix_is_glue(idx))
-		fatal("%s: more than 2^31 nodes", __func__);
+	if (idx > RADIX_MAX)
+		fatal("%s: index %u past the cap", __func__, idx);
 	g->bit = (uint8_t)bit;
-	g->child[0] = c0;
-	g->child[1] = c1;
+	radix_set(g->child[0], c0);
+	radix_set(g->child[1], c1);
 	return idx | RADIX_GLUE;
+}
+
+/*
+ * Room for one more payload and one more glue node? A slab hands out a
+ * fresh index only when none is free, so its indices stay at most its
+ * peak use.
+ */
+static int
+radix_full(const struct radix *r)
+{
+	return slab_inuse(&r->enodes) >= RADIX_MAX ||
+	    slab_inuse(&r->gnodes) >= RADIX_MAX;
 }
 
 void *
@@ -199,7 +225,7 @@ radix_lookup(const struct radix *r, const struct prefix *p)
 	unsigned b;
 
 	while (n != 0 && (b = radix_bit(r, n)) < k.len)
-		n = radix_child(r, n)[radix_bitat(k.a, b)];
+		n = radix_get(radix_child(r, n, radix_bitat(k.a, b)));
 	if (n == 0 || radix_is_glue(n) || radix_bit(r, n) != k.len ||
 	    memcmp(radix_key(r, n)->a, k.a, sizeof(k.a)) != 0)
 		return NULL;
@@ -211,8 +237,40 @@ static uint32_t
 radix_any_entry(const struct radix *r, uint32_t ref)
 {
 	while (radix_is_glue(ref))
-		ref = radix_child(r, ref)[0];
+		ref = radix_get(radix_child(r, ref, 0));
 	return ref;
+}
+
+/* Step 3 of radix_insert(): x is the node at link, k is not in the trie. */
+static uint32_t
+radix_place(struct radix *r, uint8_t *link, uint32_t x,
+    const struct prefix *k, const struct prefix *e, unsigned d)
+{
+	unsigned b = radix_bit(r, x);
+	uint32_t nw = radix_new_entry(r, k);
+
+	if (b == d && d == k->len) {
+		/* Glue where k sits: k takes its place and children. */
+		memcpy(radix_child(r, nw, 0), radix_child(r, x, 0), 3);
+		memcpy(radix_child(r, nw, 1), radix_child(r, x, 1), 3);
+		radix_set(link, nw);
+		slab_put(&r->gnodes, x & ~RADIX_GLUE);
+	} else if (d == k->len) {
+		/* k covers x. */
+		radix_set(radix_child(r, nw, radix_bitat(e->a, d)), x);
+		radix_set(link, nw);
+	} else if (b == d) {
+		/* x covers k, and k's side of x is free. */
+		if (radix_is_glue(x) ||
+		    radix_get(radix_child(r, x, radix_bitat(k->a, d))) != 0)
+			fatal("%s: trie broken at bit %u", __func__, d);
+		radix_set(radix_child(r, x, radix_bitat(k->a, d)), nw);
+	} else {
+		/* k and x part at bit d. */
+		radix_set(link, radix_bitat(k->a, d) ?
+		    radix_new_glue(r, d, x, nw) : radix_new_glue(r, d, nw, x));
+	}
+	return nw;
 }
 
 void *
@@ -220,7 +278,8 @@ radix_insert(struct radix *r, const struct prefix *p, int *created)
 {
 	struct prefix k = radix_canon(r, p);
 	const struct prefix *e;
-	uint32_t n, x, nw, *link, *ch, *links[RADIX_DEPTH];
+	uint8_t *links[RADIX_DEPTH], *link;
+	uint32_t n, x, nw;
 	unsigned b, d, depth, i;
 
 	*created = 0;
@@ -229,59 +288,42 @@ radix_insert(struct radix *r, const struct prefix *p, int *created)
 	 * that shares as many leading bits with k as any in the trie.
 	 */
 	links[0] = radix_rootp(r, &k, 1);
-	for (depth = 0; (n = *links[depth]) != 0 &&
+	for (depth = 0; (n = radix_get(links[depth])) != 0 &&
 	    (b = radix_bit(r, n)) < k.len; depth++) {
 		if (depth + 1 == RADIX_DEPTH)
 			fatal("%s: trie deeper than %d", __func__, RADIX_DEPTH);
-		links[depth + 1] = &radix_child(r, n)[radix_bitat(k.a, b)];
+		links[depth + 1] = radix_child(r, n, radix_bitat(k.a, b));
 	}
 	if (depth == 0 && n == 0) {
-		*links[0] = radix_new_entry(r, &k);
+		if (radix_full(r))
+			return NULL;
+		radix_set(links[0], nw = radix_new_entry(r, &k));
 		r->ntop += k.len >= RADIX_STRIDE;
 		*created = 1;
-		return radix_key(r, *links[0]);
+		return radix_key(r, nw);
 	}
-	e = radix_key(r, radix_any_entry(r, n != 0 ? n : *links[depth - 1]));
+	e = radix_key(r, radix_any_entry(r, n != 0 ? n :
+	    radix_get(links[depth - 1])));
 	d = radix_common(k.a, e->a, k.len < e->len ? k.len : e->len);
 
 	/*
 	 * 2. The first node at or past bit d on that path: every node above
 	 * it branched on a bit where k and e agree.
 	 */
-	for (i = 0; i < depth && radix_bit(r, *links[i]) < d; i++)
+	for (i = 0; i < depth && radix_bit(r, radix_get(links[i])) < d; i++)
 		;
 	link = links[i];
-	if ((x = *link) == 0) {
-		*link = radix_new_entry(r, &k);
-		*created = 1;
-		return radix_key(r, *link);
-	}
-	b = radix_bit(r, x);
-
-	/* 3. k is x itself, sits above x, below x, or beside it. */
-	if (b == d && d == k.len) {
-		if (!radix_is_glue(x))
-			return radix_key(r, x);
-		nw = radix_new_entry(r, &k);
-		ch = radix_child(r, x);
-		memcpy(radix_child(r, nw), ch, 2 * sizeof(*ch));
-		*link = nw;
-		slab_put(&r->gnodes, x & ~RADIX_GLUE);
-	} else if (d == k.len) {
-		nw = radix_new_entry(r, &k);
-		radix_child(r, nw)[radix_bitat(e->a, d)] = x;
-		*link = nw;
-	} else if (b == d) {
-		ch = radix_child(r, x);
-		if (radix_is_glue(x) || ch[radix_bitat(k.a, d)] != 0)
-			fatal("%s: trie broken at bit %u", __func__, d);
-		nw = radix_new_entry(r, &k);
-		radix_child(r, x)[radix_bitat(k.a, d)] = nw;
-	} else {
-		nw = radix_new_entry(r, &k);
-		*link = radix_bitat(k.a, d) ? radix_new_glue(r, d, x, nw) :
-		    radix_new_glue(r, d, nw, x);
-	}
+	x = radix_get(link);
+	if (x != 0 && !radix_is_glue(x) && radix_bit(r, x) == d &&
+	    d == k.len)
+		return radix_key(r, x);		/* there already */
+	if (radix_full(r))
+		return NULL;
+	/* 3. k goes at link: alone, in place of glue, above, below, beside x. */
+	if (x == 0)
+		radix_set(link, nw = radix_new_entry(r, &k));
+	else
+		nw = radix_place(r, link, x, &k, e, d);
 	*created = 1;
 	return radix_key(r, nw);
 }
@@ -290,38 +332,39 @@ void
 radix_delete(struct radix *r, void *payload)
 {
 	const struct prefix *k = payload;
-	uint32_t *rootp = radix_rootp(r, k, 0), *link = rootp, *plink = NULL;
-	uint32_t x = 0, p, *ch;
+	uint8_t *rootp = radix_rootp(r, k, 0), *link = rootp, *plink = NULL;
+	uint32_t x = 0, p, c0, c1;
 	unsigned b;
 
 	if (link == NULL)
 		fatal("%s: payload not in the trie", __func__);
-
-	while ((x = *link) != 0 &&
+	while ((x = radix_get(link)) != 0 &&
 	    (radix_is_glue(x) || radix_key(r, x) != payload)) {
 		if ((b = radix_bit(r, x)) >= k->len)
 			break;
 		plink = link;
-		link = &radix_child(r, x)[radix_bitat(k->a, b)];
+		link = radix_child(r, x, radix_bitat(k->a, b));
 	}
 	if (x == 0 || radix_is_glue(x) || radix_key(r, x) != payload)
 		fatal("%s: payload not in the trie", __func__);
-	ch = radix_child(r, x);
-	if (ch[0] != 0 && ch[1] != 0)
-		*link = radix_new_glue(r, k->len, ch[0], ch[1]);
-	else if (ch[0] != 0 || ch[1] != 0)
-		*link = ch[0] | ch[1];
+	c0 = radix_get(radix_child(r, x, 0));
+	c1 = radix_get(radix_child(r, x, 1));
+	if (c0 != 0 && c1 != 0)
+		radix_set(link, radix_new_glue(r, k->len, c0, c1));
+	else if (c0 != 0 || c1 != 0)
+		radix_set(link, c0 | c1);
 	else {
-		*link = 0;
+		radix_set(link, 0);
 		/* A glue parent left with one child is replaced by it. */
-		if (plink != NULL && radix_is_glue(p = *plink)) {
-			ch = radix_child(r, p);
-			*plink = ch[0] | ch[1];
+		if (plink != NULL && radix_is_glue(p = radix_get(plink))) {
+			radix_set(plink, radix_get(radix_child(r, p, 0)) |
+			    radix_get(radix_child(r, p, 1)));
 			slab_put(&r->gnodes, p & ~RADIX_GLUE);
 		}
 	}
 	/* A slot emptied; the table goes with its last one. */
-	if (*rootp == 0 && k->len >= RADIX_STRIDE && --r->ntop == 0) {
+	if (radix_get(rootp) == 0 && k->len >= RADIX_STRIDE &&
+	    --r->ntop == 0) {
 		free(r->top);
 		r->top = NULL;
 	}
@@ -346,7 +389,7 @@ radix_match_in(const struct radix *r, uint32_t n, const struct prefix *k)
 		}
 		if (b >= k->len)
 			break;
-		n = radix_child(r, n)[radix_bitat(k->a, b)];
+		n = radix_get(radix_child(r, n, radix_bitat(k->a, b)));
 	}
 	return best;
 }
@@ -359,9 +402,10 @@ radix_match(const struct radix *r, const struct prefix *p)
 
 	/* Anything in the table is longer than anything in the short trie. */
 	if (k.len >= RADIX_STRIDE && r->top != NULL)
-		best = radix_match_in(r, r->top[radix_slot(k.a)], &k);
+		best = radix_match_in(r, radix_get(r->top +
+		    3 * radix_slot(k.a)), &k);
 	if (best == NULL)
-		best = radix_match_in(r, r->root, &k);
+		best = radix_match_in(r, radix_get(r->root), &k);
 	return best;
 }
 
@@ -382,21 +426,20 @@ radix_iter_init(struct radix_iter *it, uint32_t root)
 static struct prefix *
 radix_iter_next(const struct radix *r, struct radix_iter *it)
 {
-	uint32_t n, *ch;
+	uint32_t n, c1;
 
 	while (it->n != 0 || it->sp > 0) {
 		if (it->n == 0)
 			it->n = it->stack[--it->sp];
 		/* Step past n's children before n is handed out. */
 		n = it->n;
-		ch = radix_child(r, n);
-		if (ch[1] != 0) {
+		if ((c1 = radix_get(radix_child(r, n, 1))) != 0) {
 			if (it->sp == RADIX_DEPTH)
 				fatal("%s: trie deeper than %d", __func__,
 				    RADIX_DEPTH);
-			it->stack[it->sp++] = ch[1];
+			it->stack[it->sp++] = c1;
 		}
-		it->n = ch[0];
+		it->n = radix_get(radix_child(r, n, 0));
 		if (!radix_is_glue(n))
 			return radix_key(r, n);
 	}
@@ -432,11 +475,11 @@ radix_walk(struct radix *r, int (*cb)(void *, void *), void *arg)
 	uint32_t root;
 	int rc;
 
-	radix_iter_init(&it, r->root);
+	radix_iter_init(&it, radix_get(r->root));
 	s = radix_iter_next(r, &it);
 	for (slot = 0; r->top != NULL && slot < (size_t)1 << RADIX_STRIDE;
 	    slot++) {
-		if ((root = r->top[slot]) == 0)
+		if ((root = radix_get(r->top + 3 * slot)) == 0)
 			continue;
 		for (; s != NULL && radix_slot(s->a) <= slot;
 		    s = radix_iter_next(r, &it))
@@ -445,7 +488,7 @@ radix_walk(struct radix *r, int (*cb)(void *, void *), void *arg)
 		/* cb may have emptied the table: top is read each round. */
 		if (r->top == NULL)
 			break;
-		if ((root = r->top[slot]) == 0)
+		if ((root = radix_get(r->top + 3 * slot)) == 0)
 			continue;
 		if ((rc = radix_walk_tree(r, root, cb, arg)) != 0)
 			return rc;

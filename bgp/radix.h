@@ -2,15 +2,19 @@
  * radix.h: a path-compressed binary trie of prefixes, one per address
  * family (internal to bgp/).
  *
- * The trie stores caller payloads of one fixed size whose first member is
- * their struct prefix (the key): struct rib_entry in the RIB, a FIB route
- * later. A payload lives inside its trie node, so its address is stable
- * from insert to delete and costs no separate allocation.
+ * The trie stores caller payloads of one fixed size: struct rib_entry in
+ * the RIB, a FIB route later. A payload begins with its struct prefix (the
+ * key) followed by RADIX_LINKS bytes that belong to the trie (the links to
+ * its children, which fit where alignment would leave padding anyway). The
+ * payload is the trie node, so its address is stable from insert to delete
+ * and it costs no separate allocation.
  *
- * Nodes are named by 32-bit slab indices, not pointers, to keep them small:
- * a node holding a payload is 8 bytes plus the payload, a branching ("glue")
- * node where no prefix sits is 12 bytes. Walks go in prefix_cmp() order
- * (address, then length), which for this trie is pre-order.
+ * Nodes are named by 24-bit slab indices, not pointers, to keep them small:
+ * a node holding a payload is the payload itself, a branching ("glue") node
+ * where no prefix sits is 7 bytes. That caps a trie at 2^23 - 1 payloads
+ * (eight times today's full IPv4 table): past that, radix_insert() refuses.
+ * Walks go in prefix_cmp() order (address, then length), which for this
+ * trie is pre-order.
  *
  * Prefixes of RADIX_STRIDE bits or more hang from a table indexed by their
  * first RADIX_STRIDE bits, each slot the root of a small trie; shorter ones
@@ -18,6 +22,8 @@
  * 21, and levels are cache misses when updates come in random order.
  */
 #define RADIX_STRIDE	16
+#define RADIX_LINKS	6		/* two 24-bit node references */
+#define RADIX_MAX	0x7fffffu	/* payloads, and glue nodes */
 #ifndef BGP_RADIX_H
 #define BGP_RADIX_H
 
@@ -29,15 +35,15 @@
 
 struct radix {
 	uint8_t		 af;
-	uint32_t	 root;		/* prefixes under RADIX_STRIDE bits */
-	uint32_t	*top;		/* [1 << RADIX_STRIDE] roots, or NULL */
+	uint8_t		 root[3];	/* prefixes under RADIX_STRIDE bits */
+	uint8_t		*top;		/* 1 << RADIX_STRIDE roots, or NULL */
 	size_t		 ntop;		/* non-empty slots of top */
 	size_t		 count;		/* payloads */
 	struct slab	 enodes;	/* nodes with a payload */
 	struct slab	 gnodes;	/* glue nodes */
 };
 
-/* payload_size includes the leading struct prefix. */
+/* payload_size includes the leading struct prefix and the trie's bytes. */
 void	 radix_init(struct radix *, int af, size_t payload_size);
 /* Frees every node; payloads must hold nothing needing release. */
 void	 radix_fini(struct radix *);
@@ -46,7 +52,8 @@ void	 radix_fini(struct radix *);
 void	*radix_lookup(const struct radix *, const struct prefix *);
 /*
  * The payload for p; a new one (zeroed, its prefix set to p with host bits
- * cleared) when there was none, with *created set to 1.
+ * cleared) when there was none, with *created set to 1. NULL when p is new
+ * and the trie is full (RADIX_MAX).
  */
 void	*radix_insert(struct radix *, const struct prefix *, int *created);
 /* Remove a payload returned by radix_insert(). */

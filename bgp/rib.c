@@ -11,6 +11,7 @@
  * Whole-RIB operations (flush, refilter, a new decision context) walk
  * everything in one go; spreading them over loop turns is for the caller.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,11 @@
 #include "bgp/radix.h"
 #include "bgp/rib.h"
 #include "bgp/slab.h"
+
+/* The entry is the trie node: the trie's links follow the prefix. */
+_Static_assert(offsetof(struct rib_entry, trie) == sizeof(struct prefix) &&
+    sizeof(((struct rib_entry *)0)->trie) == RADIX_LINKS,
+    "struct rib_entry does not fit radix.h");
 
 struct rib {
 	struct rib_hooks	 hooks;
@@ -137,12 +143,19 @@ rib_update(struct rib *r, const struct prefix *pfx, struct path_src *src,
     struct attrs *attrs, enum path_filter filter)
 {
 	int afi = rib_afi(pfx->af), created;
-	struct rib_entry *e = radix_insert(&r->t[afi], pfx, &created);
+	struct rib_entry *e;
 	struct path **pp, *p;
 	struct attrs *old;
+	char pb[PREFIX_STRLEN];
 
 	if (attrs == NULL || attrs->refcnt == 0)
 		fatal("%s: attributes not interned", __func__);
+	if ((e = radix_insert(&r->t[afi], pfx, &created)) == NULL) {
+		log_warn("RIB full, path dropped", "peer=%s prefix=%s max=%u",
+		    src->name, prefix_fmt(pfx, pb, sizeof(pb)), RADIX_MAX);
+		attr_unref(attrs);
+		return;
+	}
 	if ((pp = rib_find(e, src)) != NULL) {
 		p = *pp;
 		if (p->attrs == attrs && p->filter == (uint8_t)filter) {

@@ -65,6 +65,7 @@ struct path {
 
 struct rib_entry {			/* one prefix */
 	struct prefix		 prefix;
+	uint8_t			 trie[6];	/* radix.c: links to children */
 	struct path		*paths;
 	struct path		*best;	/* NULL when no usable path */
 };
