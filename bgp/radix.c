@@ -91,6 +91,7 @@ radix_init(struct radix *r, int af, size_t payload_size)
 		fatal("%s: af %d payload %zu", __func__, af, payload_size);
 	memset(r, 0, sizeof(*r));
 	r->af = (uint8_t)af;
+	r->max = RADIX_MAX;
 	slab_init(&r->enodes, af == AF_INET ? "radix4" : "radix6",
 	    payload_size, 8, 1);
 	slab_init(&r->gnodes, af == AF_INET ? "radix4_glue" : "radix6_glue",
@@ -213,8 +214,9 @@ radix_new_glue(struct radix *r, unsigned bit, uint32_t c0, uint32_t c1)
 static int
 radix_full(const struct radix *r)
 {
-	return slab_inuse(&r->enodes) >= RADIX_MAX ||
-	    slab_inuse(&r->gnodes) >= RADIX_MAX;
+	uint32_t max = r->max < RADIX_MAX ? r->max : RADIX_MAX;
+
+	return slab_inuse(&r->enodes) >= max || slab_inuse(&r->gnodes) >= max;
 }
 
 void *

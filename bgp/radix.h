@@ -39,6 +39,7 @@ struct radix {
 	uint8_t		*top;		/* 1 << RADIX_STRIDE roots, or NULL */
 	size_t		 ntop;		/* non-empty slots of top */
 	size_t		 count;		/* payloads */
+	uint32_t	 max;		/* RADIX_MAX, or lower if the owner wants */
 	struct slab	 enodes;	/* nodes with a payload */
 	struct slab	 gnodes;	/* glue nodes */
 };

@@ -353,6 +353,15 @@ del_cb(void *arg, void *payload)
 }
 
 static int
+first_cb(void *arg, void *payload)
+{
+	struct payload **first = arg;
+
+	*first = payload;
+	return 1;
+}
+
+static int
 stop_cb(void *arg, void *payload)
 {
 	size_t *n = arg;
@@ -388,6 +397,44 @@ test_walk_delete(void **state)
 	radix_fini(&t);
 }
 
+/* A full trie refuses new prefixes, still finds old ones, and recovers. */
+static void
+test_full(void **state)
+{
+	struct radix t;
+	struct prefix p;
+	struct payload *pl;
+	size_t i;
+	int created;
+
+	(void)state;
+	radix_init(&t, AF_INET, sizeof(struct payload));
+	t.max = 50;
+	for (i = 0; i < 1000 && radix_count(&t) < 50; i++) {
+		p = test_rand_prefix(AF_INET);
+		radix_insert(&t, &p, &created);
+	}
+	assert_int_equal(radix_count(&t), 50);
+	p = test_rand_prefix(AF_INET);
+	while (radix_lookup(&t, &p) != NULL)
+		p = test_rand_prefix(AF_INET);
+	assert_null(radix_insert(&t, &p, &created));
+	assert_int_equal(created, 0);
+	assert_int_equal(radix_count(&t), 50);
+	/* What is there is still there, also through insert. */
+	pl = NULL;
+	radix_walk(&t, first_cb, &pl);
+	assert_non_null(pl);
+	assert_ptr_equal(radix_insert(&t, &pl->pfx, &created), pl);
+	assert_int_equal(created, 0);
+	/* One out, one in. */
+	radix_delete(&t, pl);
+	assert_non_null(radix_insert(&t, &p, &created));
+	assert_int_equal(created, 1);
+	assert_int_equal(radix_count(&t), 50);
+	radix_fini(&t);
+}
+
 int
 main(void)
 {
@@ -396,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_random_v4),
 		cmocka_unit_test(test_random_v6),
 		cmocka_unit_test(test_walk_delete),
+		cmocka_unit_test(test_full),
 	};
 
 	return cmocka_run_group_tests_name("radix", tests, NULL, NULL);
