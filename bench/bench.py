@@ -210,6 +210,21 @@ def wait_idle(ns, limit):
         prev = cur
 
 
+def wait_quiet(limit, patience):
+    """On a shared machine: waits (at most patience s) until the 1-minute
+    load average is under limit, so that other work stretches the wall times
+    less. Logs when it gives up; the load is recorded with every run."""
+    end = time.monotonic() + patience
+    if os.getloadavg()[0] < limit:
+        return
+    log(f"waiting for the load average ({os.getloadavg()[0]:.1f}) to drop under {limit}")
+    while time.monotonic() < end:
+        time.sleep(5)
+        if os.getloadavg()[0] < limit:
+            return
+    log(f"load average still {os.getloadavg()[0]:.1f}, running anyway")
+
+
 # --- one run -----------------------------------------------------------------
 
 def tool_args(a, asn, rid):
@@ -455,6 +470,11 @@ def main():
                     help="seconds per phase (default 180, GoBGP 300)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs per speaker; the table shows medians")
+    ap.add_argument("--max-load", type=float, default=0,
+                    help="before each run wait until the 1-minute load average "
+                         "is under this (0: do not wait)")
+    ap.add_argument("--max-load-wait", type=int, default=300,
+                    help="longest wait for --max-load, seconds")
     ap.add_argument("--no-direct", action="store_true")
     ap.add_argument("--tools-listen", action="store_true",
                     help="the speakers connect to the feeder and collector "
@@ -493,6 +513,8 @@ def main():
             for i in range(a.repeat):
                 if a.repeat > 1:
                     log(f"{name}: run {i + 1} of {a.repeat}")
+                if a.max_load:
+                    wait_quiet(a.max_load, a.max_load_wait)
                 r = run_one(name, a, tmp)
                 runs.append(r)
                 if "error" in r:
