@@ -97,7 +97,8 @@ void		 rib_free(struct rib *);
 void		 rib_set_ctx(struct rib *, const struct decide_ctx *);
 /*
  * Add or replace src's path for prefix p. attrs is interned by the caller;
- * the RIB takes over that reference.
+ * the RIB takes over that reference. A new prefix beyond 2^23 - 1 in its
+ * family is dropped with a warning (eight times a full IPv4 table).
  */
 void		 rib_update(struct rib *, const struct prefix *,
 		    struct path_src *, struct attrs *, enum path_filter);
