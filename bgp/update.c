@@ -125,7 +125,10 @@ update_transform(struct peer *p, const struct path *best, int af)
 	a.hnext = NULL;
 	a.hash = a.refcnt = 0;
 	if (p->ebgp) {
-		n = aspath_prepend(a.aspath, a.aspath_len,
+		static const uint8_t empty[1];
+
+		/* An empty path may have no pointer; never hand on NULL. */
+		n = aspath_prepend(a.aspath ? a.aspath : empty, a.aspath_len,
 		    p->bgp->model->local_as, update_asbuf,
 		    sizeof(update_asbuf));
 		if (n < 0)
