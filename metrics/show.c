@@ -21,7 +21,7 @@
 struct show_cmd {
 	const char	*name;
 	const char	*path;
-	int		 afi;		/* takes an optional ipv4|ipv6 */
+	int		 afi;		/* takes ipv4|ipv6 and a prefix */
 	void		(*print)(FILE *, json_t *);
 };
 
@@ -38,6 +38,7 @@ static const struct show_cmd show_cmds[] = {
 struct show_opts {
 	const struct show_cmd	*cmd;
 	const char		*afi;
+	const char		*prefix;
 	const char		*server;
 	int			 json;
 	int			 help;
@@ -46,9 +47,11 @@ struct show_opts {
 static void
 show_usage(FILE *f)
 {
-	fprintf(f, "usage: bgpd show summary|neighbors|rib [ipv4|ipv6]|"
+	fprintf(f, "usage: bgpd show summary|neighbors|rib [ipv4|ipv6] [PREFIX]|"
 	    "advertisements|policies\n"
 	    "                 [--server HOST:PORT] [--json]\n"
+	    "  PREFIX    only routes inside this CIDR (its family is the "
+	    "table's)\n"
 	    "  --server  the metrics address of a running bgpd (default "
 	    "$BGPD_SERVER, else %s)\n"
 	    "  --json    print the API's JSON document as received\n",
@@ -59,6 +62,7 @@ static int
 show_positional(struct show_opts *o, const char *a)
 {
 	const struct show_cmd *c;
+	struct prefix pfx;
 
 	if (o->cmd == NULL) {
 		for (c = show_cmds; c->name != NULL; c++)
@@ -68,12 +72,21 @@ show_positional(struct show_opts *o, const char *a)
 			}
 		return -1;
 	}
-	if (o->cmd->afi && o->afi == NULL &&
-	    (strcmp(a, "ipv4") == 0 || strcmp(a, "ipv6") == 0)) {
+	if (!o->cmd->afi)
+		return -1;
+	if (o->afi == NULL && (strcmp(a, "ipv4") == 0 ||
+	    strcmp(a, "ipv6") == 0))
 		o->afi = a;
-		return 0;
-	}
-	return -1;
+	else if (o->prefix == NULL && prefix_parse_loose(a, &pfx) == 0)
+		o->prefix = a;
+	else
+		return -1;
+	/* A prefix and a family given together must agree. */
+	if (o->afi != NULL && o->prefix != NULL &&
+	    prefix_parse_loose(o->prefix, &pfx) == 0 &&
+	    (pfx.af == AF_INET) != (strcmp(o->afi, "ipv4") == 0))
+		return -1;
+	return 0;
 }
 
 static int
@@ -115,10 +128,12 @@ show_url(const struct show_opts *o)
 	    port == 0)
 		return NULL;
 	v6 = strchr(host, ':') != NULL;
-	if (asprintf(&url, "http://%s%s%s:%u%s%s%s", v6 ? "[" : "",
+	if (asprintf(&url, "http://%s%s%s:%u%s%s%s%s%s", v6 ? "[" : "",
 	    host[0] != '\0' ? host : "127.0.0.1", v6 ? "]" : "", port,
 	    o->cmd->path, o->afi != NULL ? "?afi=" : "",
-	    o->afi != NULL ? o->afi : "") == -1)
+	    o->afi != NULL ? o->afi : "",
+	    o->prefix != NULL ? (o->afi != NULL ? "&prefix=" : "?prefix=") : "",
+	    o->prefix != NULL ? o->prefix : "") == -1)
 		return NULL;
 	return url;
 }

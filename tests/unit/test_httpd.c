@@ -349,6 +349,15 @@ test_show_client(void **state)
 	    server, NULL), 0);
 	assert_non_null(strstr(out, "NAME"));
 	free(out);
+	assert_int_equal(run_show(&out, "show", "rib", "2001:db8::/32",
+	    "ipv6", "--server", server, "--json", NULL), 0);
+	assert_string_equal(out, body + 4);
+	free(out);
+	assert_int_equal(run_show(&out, "show", "rib", "ipv4", "2001:db8::/32",
+	    "--server", server, NULL), 2);
+	free(out);
+	assert_int_equal(run_show(&out, "show", "rib", "10.0.0.0/33", NULL), 2);
+	free(out);
 	assert_int_equal(run_show(&out, "show", "nonsense", NULL), 2);
 	free(out);
 	assert_int_equal(run_show(&out, "show", "summary", "ipv4", NULL), 2);
