@@ -128,7 +128,8 @@ aspath_prepend(const uint8_t *p, size_t len, uint32_t as, uint8_t *out,
 	}
 	if (len + 6 > cap || len + 6 > UINT16_MAX)
 		return -1;
-	memmove(out + 6, p, len);
+	if (len > 0)	/* p may be NULL for an empty path */
+		memmove(out + 6, p, len);
 	out[0] = AS_SEQUENCE;
 	out[1] = 1;
 	aspath_put(out + 2, as);
