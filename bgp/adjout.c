@@ -203,9 +203,11 @@ static void
 adjout_drop_pending(struct adjout *o)
 {
 	struct prefix p;
+	struct attrs *sent;
 
-	while (adjout_take(o, &p, 1) == 1)
-		;
+	while (adjout_take(o, &p, &sent, 1) == 1)
+		if (sent == NULL)
+			adjout_set(o, &p, NULL);
 	free(o->q);
 	o->q = NULL;
 	o->qcap = o->qhead = o->qlen = 0;
@@ -253,12 +255,15 @@ adjout_mark(struct peer *pr, const struct prefix *p)
 }
 
 size_t
-adjout_take(struct adjout *o, struct prefix *out, size_t max)
+adjout_take(struct adjout *o, struct prefix *out, struct attrs **sent,
+    size_t max)
 {
 	struct adj_tab *t;
 	struct adj_ent *e;
 	size_t n = 0;
 
+	if (sent == NULL)
+		fatal("%s: sent is required", __func__);
 	while (n < max && o->qlen > 0) {
 		out[n] = o->q[o->qhead];
 		o->qhead = (o->qhead + 1) % o->qcap;
@@ -266,9 +271,14 @@ adjout_take(struct adjout *o, struct prefix *out, size_t max)
 		t = &o->tab[spk_afi(out[n].af)];
 		if ((e = adj_find(t, &out[n])) == NULL)
 			fatal("%s: pending prefix without entry", __func__);
+		/*
+		 * An entry with nothing sent stays until adjout_set() says
+		 * what was sent: usually an announcement, so it is not
+		 * removed and inserted again.
+		 */
 		e->flags &= (uint8_t)~ADJ_PENDING;
-		if (e->attrs == NULL)
-			adj_del(t, e);
+		if (sent != NULL)
+			sent[n] = e->attrs;
 		n++;
 	}
 	if (o->qlen == 0 && o->qcap > 4096) {

@@ -320,13 +320,16 @@ update_emit(struct peer *p, struct update_item *it, size_t n)
 /* Compare e (or its absence) with what p holds; queue a difference. */
 static int
 update_diff(struct peer *p, const struct prefix *pfx,
-    const struct rib_entry *e, struct update_item *it)
+    const struct rib_entry *e, const struct attrs *sent,
+    struct update_item *it)
 {
 	struct attrs *x = update_export(p, e);
 
-	if (x == adjout_sent(p->out, pfx)) {
+	if (x == sent) {
 		if (x != NULL)
 			attr_unref(x);
+		else
+			adjout_set(p->out, pfx, NULL);	/* drop a bare entry */
 		return 0;
 	}
 	it->pfx = *pfx;
@@ -339,16 +342,19 @@ update_pending(struct peer *p)
 {
 	struct bgp *b = p->bgp;
 	struct prefix *pf = b->pfxbuf;
+	struct attrs *sent[SPK_BATCH];
 	size_t n, i, k;
 
 	while (session_outlen(p->conn) < SPK_OUT_HIWAT) {
-		if ((n = adjout_take(p->out, pf, SPK_BATCH)) == 0)
+		if ((n = adjout_take(p->out, pf, sent, SPK_BATCH)) == 0)
 			break;
 		for (i = k = 0; i < n; i++) {
-			if (!p->af_ok[spk_afi(pf[i].af)])
+			if (!p->af_ok[spk_afi(pf[i].af)]) {
+				adjout_set(p->out, &pf[i], NULL);
 				continue;
+			}
 			k += update_diff(p, &pf[i], rib_lookup(b->rib, &pf[i]),
-			    &b->items[k]);
+			    sent[i], &b->items[k]);
 		}
 		update_emit(p, b->items, k);
 	}
@@ -373,7 +379,8 @@ update_walk_cb(void *arg, const struct rib_entry *e)
 	if (d->started[w->afi] &&
 	    prefix_cmp(&e->prefix, &d->marker[w->afi]) <= 0)
 		return 0;
-	w->k += update_diff(p, &e->prefix, e, &p->bgp->items[w->k]);
+	w->k += update_diff(p, &e->prefix, e, adjout_sent(p->out, &e->prefix),
+	    &p->bgp->items[w->k]);
 	d->marker[w->afi] = e->prefix;
 	d->started[w->afi] = 1;
 	if (w->k == SPK_BATCH) {
