@@ -62,7 +62,9 @@ origin_attrs(const struct model_advert *adv)
 	large = calloc(adv->nlarge * 3 + 1, sizeof(uint32_t));
 	if (comm == NULL || large == NULL)
 		fatal("%s: out of memory", __func__);
-	memcpy(comm, adv->communities, adv->ncommunities * sizeof(uint32_t));
+	if (adv->ncommunities > 0)
+		memcpy(comm, adv->communities,
+		    adv->ncommunities * sizeof(uint32_t));
 	for (i = 0; i < adv->nlarge; i++) {
 		large[i * 3] = adv->large[i].global;
 		large[i * 3 + 1] = adv->large[i].local1;
