@@ -3,8 +3,9 @@
  *
  * It wires the modules and holds no protocol or API logic: kube/ turns
  * resources into a model, bgp/ runs it, metrics/ serves what bgp/ knows.
- * Construction order: log, bgp, kube, metrics. Shutdown: Cease to every
- * peer, stop HTTP, stop the source, free the speaker.
+ * Construction order: log, bgp, fib, kube, metrics. Shutdown: Cease to
+ * every peer, flush the kernel routes, stop HTTP, stop the source, free
+ * the speaker.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 
 #include "bgp/bgp.h"
 #include "bgp/log.h"
+#include "fib/fib.h"
 #include "kube/kube.h"
 #include "metrics/metrics.h"
 
@@ -39,6 +41,7 @@ struct opts {
 struct daemon {
 	struct event_base	*base;
 	struct bgp		*bgp;
+	struct fib		*fib;
 	struct kube_dir		*dir;
 	struct metrics		*metrics;
 	struct event		*ev_term, *ev_int, *ev_hup;
@@ -217,6 +220,24 @@ daemon_apply_cb(void *arg, const struct model *m)
 	bgp_apply(d->bgp, m);
 }
 
+static void
+daemon_route_change_cb(void *arg, const struct bgp_route_change *c)
+{
+	struct daemon *d = arg;
+
+	if (d->fib)
+		fib_route_change(d->fib, c);
+}
+
+static void
+daemon_converged_cb(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->fib)
+		fib_converged(d->fib);
+}
+
 static int
 daemon_ready_cb(void *arg, char *why, size_t len)
 {
@@ -275,12 +296,19 @@ daemon_start(struct daemon *d, const struct opts *o)
 
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.arg = d;
+	hooks.route_change = daemon_route_change_cb;
+	hooks.converged = daemon_converged_cb;
 	if ((d->bgp = bgp_new(d->base, &hooks)) == NULL)
 		return 1;
-	if (!o->no_fib)
-		log_warn("kernel route programming is not part of this build; "
-		    "learned routes stay in the RIB", "fib_table=%lu "
-		    "fib_protocol=%lu", o->fib_table, o->fib_protocol);
+	if (!o->no_fib) {
+		struct fib_opts fo;
+
+		memset(&fo, 0, sizeof(fo));
+		fo.table = (uint32_t)o->fib_table;
+		fo.protocol = (uint8_t)o->fib_protocol;
+		if ((d->fib = fib_new(d->base, &fo)) == NULL)
+			return 1;
+	}
 	d->dir = kube_dir_new(d->base, o->config_dir, o->local_endpoint,
 	    daemon_apply_cb, d);
 	if (d->dir == NULL) {
@@ -306,6 +334,9 @@ daemon_stop(struct daemon *d)
 {
 	if (d->bgp)
 		bgp_shutdown(d->bgp, "bgpd is shutting down");
+	if (d->fib)
+		fib_free(d->fib, 1);
+	d->fib = NULL;
 	if (d->metrics)
 		metrics_free(d->metrics);
 	if (d->dir)
