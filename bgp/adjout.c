@@ -5,11 +5,13 @@
  *
  * Memory is the point: one open-addressing table per family whose entry
  * is the attrs pointer, the prefix length, flags and only the address
- * bytes of that family (16 bytes per IPv4 prefix, 32 per IPv6). The
- * pending set is a flag in the entry plus a FIFO of prefixes; when the
- * FIFO would grow past SPK_PENDING_MAX, it is dropped and the peer re-walks
- * the RIB instead (update.c compares with what was sent, so nothing is
- * lost and memory stays bounded).
+ * bytes of that family (16 bytes per IPv4 prefix, 32 per IPv6); only
+ * prefixes that were sent have one. The pending set is a FIFO of prefixes
+ * that does not touch the table (a cold cache line per change saved);
+ * repeats are coalesced when a batch is sorted (update.c). When the FIFO
+ * would grow past SPK_PENDING_MAX, it is dropped and the peer re-walks the
+ * RIB instead (update.c compares with what was sent, so nothing is lost
+ * and memory stays bounded).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -198,16 +200,10 @@ adjout_free(struct adjout *o)
 	free(o);
 }
 
-/* Forget the pending FIFO: flags cleared, unsent entries dropped. */
+/* Forget the pending FIFO (the caller re-walks the RIB instead). */
 static void
 adjout_drop_pending(struct adjout *o)
 {
-	struct prefix p;
-	struct attrs *sent;
-
-	while (adjout_take(o, &p, &sent, 1) == 1)
-		if (sent == NULL)
-			adjout_set(o, &p, NULL);
 	free(o->q);
 	o->q = NULL;
 	o->qcap = o->qhead = o->qlen = 0;
@@ -218,7 +214,6 @@ adjout_mark(struct peer *pr, const struct prefix *p)
 {
 	struct adjout *o = pr->out;
 	struct adjout_dump *d = &o->dump;
-	struct adj_ent *e;
 	struct prefix *nq;
 	size_t i, afi = (size_t)spk_afi(p->af);
 
@@ -226,17 +221,11 @@ adjout_mark(struct peer *pr, const struct prefix *p)
 	if (d->active[afi] && (!d->started[afi] ||
 	    prefix_cmp(p, &d->marker[afi]) > 0))
 		return;
-	e = adj_get(&o->tab[afi], p);
-	if (e->flags & ADJ_PENDING)
-		return;
 	if (o->qlen >= SPK_PENDING_MAX) {
-		if (e->attrs == NULL)
-			adj_del(&o->tab[afi], e);
 		adjout_drop_pending(o);
 		adjout_redump(pr, 3, d->eor_due);
 		return;
 	}
-	e->flags |= ADJ_PENDING;
 	if (o->qlen == o->qcap) {
 		size_t ncap = o->qcap ? o->qcap * 2 : 1024;
 
@@ -255,31 +244,14 @@ adjout_mark(struct peer *pr, const struct prefix *p)
 }
 
 size_t
-adjout_take(struct adjout *o, struct prefix *out, struct attrs **sent,
-    size_t max)
+adjout_take(struct adjout *o, struct prefix *out, size_t max)
 {
-	struct adj_tab *t;
-	struct adj_ent *e;
 	size_t n = 0;
 
-	if (sent == NULL)
-		fatal("%s: sent is required", __func__);
 	while (n < max && o->qlen > 0) {
-		out[n] = o->q[o->qhead];
+		out[n++] = o->q[o->qhead];
 		o->qhead = (o->qhead + 1) % o->qcap;
 		o->qlen--;
-		t = &o->tab[spk_afi(out[n].af)];
-		if ((e = adj_find(t, &out[n])) == NULL)
-			fatal("%s: pending prefix without entry", __func__);
-		/*
-		 * An entry with nothing sent stays until adjout_set() says
-		 * what was sent: usually an announcement, so it is not
-		 * removed and inserted again.
-		 */
-		e->flags &= (uint8_t)~ADJ_PENDING;
-		if (sent != NULL)
-			sent[n] = e->attrs;
-		n++;
 	}
 	if (o->qlen == 0 && o->qcap > 4096) {
 		free(o->q);
@@ -288,7 +260,6 @@ adjout_take(struct adjout *o, struct prefix *out, struct attrs **sent,
 	}
 	return n;
 }
-
 size_t
 adjout_npending(const struct adjout *o)
 {
@@ -317,8 +288,7 @@ adjout_set(struct adjout *o, const struct prefix *p, struct attrs *a)
 			e->attrs = NULL;
 			t->sent--;
 		}
-		if (!(e->flags & ADJ_PENDING))
-			adj_del(t, e);
+		adj_del(t, e);
 		return;
 	}
 	e = adj_get(t, p);

@@ -188,7 +188,6 @@ void	 import_refilter(struct peer *);
 
 /* ---- adjout.c ---- */
 #define ADJ_USED	0x01
-#define ADJ_PENDING	0x02
 
 struct adj_ent {
 	struct attrs	*attrs;		/* what was sent, NULL when nothing */
@@ -201,13 +200,8 @@ struct adjout *adjout_new(void);
 void	 adjout_free(struct adjout *);
 /* Queue p for re-examination (coalesced). */
 void	 adjout_mark(struct peer *, const struct prefix *);
-/*
- * Take up to max pending prefixes; clears their pending flag. sent gets
- * what was last sent for each; the caller must adjout_set() every prefix
- * whose sent is NULL (an entry with nothing sent is kept until then).
- */
-size_t	 adjout_take(struct adjout *, struct prefix *, struct attrs **sent,
-	    size_t max);
+/* Take up to max pending prefixes (repeats possible). */
+size_t	 adjout_take(struct adjout *, struct prefix *, size_t max);
 size_t	 adjout_npending(const struct adjout *);
 /* What was last sent for p, or NULL. */
 struct attrs *adjout_sent(struct adjout *, const struct prefix *);

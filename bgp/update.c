@@ -298,6 +298,17 @@ update_emit(struct peer *p, struct update_item *it, size_t n)
 	if (n == 0)
 		return;
 	qsort(it, n, sizeof(*it), update_item_cmp);
+	/* A prefix queued twice is examined twice, with one result. */
+	for (i = j = 1; i < n; i++) {
+		if (it[i].x == it[j - 1].x &&
+		    prefix_cmp(&it[i].pfx, &it[j - 1].pfx) == 0) {
+			if (it[i].x != NULL)
+				attr_unref(it[i].x);
+			continue;
+		}
+		it[j++] = it[i];
+	}
+	n = j;
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && it[j].x == it[i].x &&
 		    it[j].pfx.af == it[i].pfx.af; j++)
@@ -328,8 +339,6 @@ update_diff(struct peer *p, const struct prefix *pfx,
 	if (x == sent) {
 		if (x != NULL)
 			attr_unref(x);
-		else
-			adjout_set(p->out, pfx, NULL);	/* drop a bare entry */
 		return 0;
 	}
 	it->pfx = *pfx;
@@ -342,19 +351,16 @@ update_pending(struct peer *p)
 {
 	struct bgp *b = p->bgp;
 	struct prefix *pf = b->pfxbuf;
-	struct attrs *sent[SPK_BATCH];
 	size_t n, i, k;
 
 	while (session_outlen(p->conn) < SPK_OUT_HIWAT) {
-		if ((n = adjout_take(p->out, pf, sent, SPK_BATCH)) == 0)
+		if ((n = adjout_take(p->out, pf, SPK_BATCH)) == 0)
 			break;
 		for (i = k = 0; i < n; i++) {
-			if (!p->af_ok[spk_afi(pf[i].af)]) {
-				adjout_set(p->out, &pf[i], NULL);
+			if (!p->af_ok[spk_afi(pf[i].af)])
 				continue;
-			}
 			k += update_diff(p, &pf[i], rib_lookup(b->rib, &pf[i]),
-			    sent[i], &b->items[k]);
+			    adjout_sent(p->out, &pf[i]), &b->items[k]);
 		}
 		update_emit(p, b->items, k);
 	}
