@@ -181,7 +181,7 @@ build_identity(struct build *b, struct build_out *out)
 	b->m->local_addr = b->ep->addr;
 	b->m->v4 = b->cfg->fam.v4;
 	b->m->v6 = b->cfg->fam.v6;
-	b->m->max_paths = 1;
+	b->m->max_paths = b->cfg->max_paths ? b->cfg->max_paths : 1;
 	build_identity_status(b, ce, ee);
 	return 0;
 }

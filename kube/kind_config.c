@@ -2,7 +2,8 @@
  * kind_config.c: BGPConfiguration, the speaker identity shared by the
  * cluster (one object, named "default"). API.md: asNumber required,
  * listenPort default 1790, routerIDSource NodeIP (default) or Manual with
- * routerID, addressFamilies default IPv6 unicast.
+ * routerID, addressFamilies default IPv6 unicast. Extension: maxPaths
+ * 1..64 (default 1), the ECMP width of the kernel routes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,9 @@ kind_config_parse(const json_t *spec, struct kerrs *e)
 	else if (r == 0 && c->manual_id)
 		kerr_add(e, 1, "spec.routerID", "required when "
 		    "routerIDSource is Manual");
+	if (field_uint(spec, "maxPaths", "spec", 1, 64, 1, &v,
+	    FIELD_OPTIONAL, e) != -1)
+		c->max_paths = (uint32_t)v;
 	kind_families_parse(spec, "spec", &c->fam, e);
 	if (kerr_nfatal(e)) {
 		free(c);

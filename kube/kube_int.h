@@ -152,6 +152,7 @@ struct kconfig {
 	uint16_t	 listen_port;
 	int		 manual_id;
 	uint32_t	 router_id;	/* when manual_id */
+	uint32_t	 max_paths;	/* ECMP width, 1 = best path only */
 	struct families	 fam;
 };
 struct kendpoint {

@@ -8,6 +8,7 @@ once. Run it from anywhere: it writes next to itself.
 Wire compatibility: group, version, kinds, names, scope, fields, defaults,
 printer columns and the status subresource are those of the original API.
 Extensions (all optional, additive): IPv4 wherever IPv6 was accepted,
+BGPConfiguration spec.maxPaths (ECMP),
 BGPEndpoint spec.port, BGPAdvertisement spec.endpointSelector and large /
 well-known communities, BGPPeeringPolicy route-reflector mode, and
 selectable fields spec.localEndpoint / spec.remoteEndpoint on BGPSession
@@ -176,6 +177,10 @@ CONFIGURATION = crd(
                       "notation. Required when routerIDSource is Manual."),
         "addressFamilies": families("AddressFamilies the speaker activates. "
                                     "Defaults to IPv6 unicast."),
+        "maxPaths": i32("MaxPaths (extension) is how many equal-cost paths "
+                        "of one neighbor AS are installed together in the "
+                        "kernel (ECMP). Defaults to 1: the best path only.",
+                        default=1, minimum=1, maximum=64),
     }, ["asNumber"]),
     obj("BGPConfigurationStatus is the speaker's view of its identity.", {
         "conditions": conditions("Conditions: SpeakerReady."),

@@ -334,6 +334,7 @@ test_identity(void **state)
 	assert_false(f.out.model->v4);
 	assert_true(f.out.model->v6);
 	assert_int_equal(f.out.model->listen_port, 1790);
+	assert_int_equal(f.out.model->max_paths, 1);
 	assert_cond(&f, KIND_CONFIG, "default", "SpeakerReady", "True",
 	    "Ready", "unsupported, ignored: IPv4 Multicast");
 	assert_cond(&f, KIND_ENDPOINT, "a", "SpeakerReady", "True", "Ready",
@@ -358,6 +359,12 @@ test_identity(void **state)
 	fx_build(&f, ENDPOINT("a", "", "10.0.0.1", 65001, ""), "a");
 	assert_null(f.out.model);
 	assert_non_null(strstr(f.out.why, "BGPConfiguration"));
+	fx_free(&f);
+	/* The ECMP width goes into the model as given. */
+	fx_build(&f, CONFIG("  maxPaths: 4\n")
+	    ENDPOINT("a", "", "10.0.0.1", 65001, ""), "a");
+	assert_non_null(f.out.model);
+	assert_int_equal(f.out.model->max_paths, 4);
 	fx_free(&f);
 }
 

@@ -244,6 +244,10 @@ static const struct {
 	    "spec.listenPort", "out of range 1..65535", 1 },
 	{ "config: listenPort 65536", CFG "  asNumber: 1\n"
 	    "  listenPort: 65536\n", "spec.listenPort", "out of range", 1 },
+	{ "config: maxPaths 0", CFG "  asNumber: 1\n  maxPaths: 0\n",
+	    "spec.maxPaths", "out of range 1..64", 1 },
+	{ "config: maxPaths 65", CFG "  asNumber: 1\n  maxPaths: 65\n",
+	    "spec.maxPaths", "out of range 1..64", 1 },
 	{ "config: routerIDSource enum", CFG "  asNumber: 1\n"
 	    "  routerIDSource: Auto\n", "spec.routerIDSource",
 	    "not one of NodeIP, Manual", 1 },
@@ -521,6 +525,7 @@ test_defaults(void **state)
 	c = v.spec;
 	assert_int_equal(c->as, 4294967295u);
 	assert_int_equal(c->listen_port, 1790);
+	assert_int_equal(c->max_paths, 1);
 	assert_false(c->manual_id);
 	assert_true(c->fam.v6 && !c->fam.v4 && !c->fam.given);
 	object_version_clear(&v);
