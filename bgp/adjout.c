@@ -23,7 +23,7 @@ struct adj_tab {
 	uint8_t		*mem;
 	size_t		 esz;		/* entry size for this family */
 	size_t		 abytes;	/* address bytes stored */
-	size_t		 cap;		/* slots, a power of two */
+	size_t		 cap;		/* slots */
 	size_t		 used;
 	size_t		 sent;		/* entries with attrs */
 };
@@ -66,19 +66,49 @@ adj_tab_init(struct adj_tab *t, int afi)
 	t->esz = (offsetof(struct adj_ent, a) + t->abytes + 7) & ~(size_t)7;
 }
 
+/* Fixed-size compares: this is the hottest loop of the table. */
+static inline int
+adj_key_eq(const struct adj_tab *t, const uint8_t *a, const uint8_t *b)
+{
+	uint32_t x, y;
+
+	if (t->abytes == 4) {
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		return x == y;
+	}
+	return memcmp(a, b, 16) == 0;
+}
+
+/*
+ * Home slot of a hash: a multiply-shift range reduction, so the capacity
+ * need not be a power of two and the table can grow by half at a time.
+ */
+static inline size_t
+adj_home(const struct adj_tab *t, uint64_t h)
+{
+	return (size_t)(((h ^ (h >> 32)) & 0xffffffffu) * t->cap >> 32);
+}
+
+static inline size_t
+adj_next(const struct adj_tab *t, size_t i)
+{
+	return i + 1 == t->cap ? 0 : i + 1;
+}
+
 static size_t
 adj_slot(const struct adj_tab *t, const struct prefix *p, int *found)
 {
-	size_t i = (size_t)adj_hash(p->a, t->abytes, p->len) & (t->cap - 1);
+	size_t i = adj_home(t, adj_hash(p->a, t->abytes, p->len));
 	struct adj_ent *e;
 
-	for (;; i = (i + 1) & (t->cap - 1)) {
+	for (;; i = adj_next(t, i)) {
 		e = adj_at(t, i);
 		if (e->flags == 0) {
 			*found = 0;
 			return i;
 		}
-		if (e->len == p->len && memcmp(e->a, p->a, t->abytes) == 0) {
+		if (e->len == p->len && adj_key_eq(t, e->a, p->a)) {
 			*found = 1;
 			return i;
 		}
@@ -94,7 +124,7 @@ adj_grow(struct adj_tab *t)
 	size_t i, j;
 	int found;
 
-	n.cap = t->cap ? t->cap * 2 : 1024;
+	n.cap = t->cap ? t->cap + t->cap / 2 : 1024;
 	if ((n.mem = calloc(n.cap, n.esz)) == NULL)
 		fatal("%s: out of memory", __func__);
 	for (i = 0; i < t->cap; i++) {
@@ -154,11 +184,11 @@ adj_del(struct adj_tab *t, struct adj_ent *e)
 	struct adj_ent *x;
 
 	t->used--;
-	for (j = (i + 1) & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+	for (j = adj_next(t, i);; j = adj_next(t, j)) {
 		x = adj_at(t, j);
 		if (x->flags == 0)
 			break;
-		k = (size_t)adj_hash(x->a, t->abytes, x->len) & (t->cap - 1);
+		k = adj_home(t, adj_hash(x->a, t->abytes, x->len));
 		/* Move x into the hole when its home is not in (i, j]. */
 		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
 			memcpy(adj_at(t, i), x, t->esz);
