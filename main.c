@@ -319,6 +319,7 @@ daemon_start(struct daemon *d, const struct opts *o)
 	memset(&src, 0, sizeof(src));
 	src.bgp = d->bgp;
 	src.kube = d->dir;
+	src.fib = d->fib;
 	src.ready = daemon_ready_cb;
 	src.arg = d;
 	d->metrics = metrics_new(d->base, o->metrics_addr, o->health_addr,

@@ -8,6 +8,7 @@
  * gives the paths of one prefix as consecutive callbacks, which is what
  * lets a route object be opened and closed without buffering.
  * ?prefix=P keeps the routes that lie inside P (P itself included).
+ * Each route ends with "fib": what the kernel holds for it (fibstat.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,10 +60,24 @@ struct api_walk {
 	FILE		*f;
 	struct prefix	 cur;
 	int		 open;		/* a route object is open */
+	int		 wanted;	/* its best path is a peer's: for the FIB */
 	int		 filter;
 	struct prefix	 want;
 	time_t		 now;
+	struct fib	*fib;
 };
+
+/* The route's "fib" member goes last: only then is its best path known. */
+static void
+api_rib_close(struct api_walk *w)
+{
+	char buf[192];
+
+	fputs("],\"fib\":", w->f);
+	ribdoc_str(w->f, fibstat_route(w->fib, &w->cur, w->wanted, buf,
+	    sizeof(buf)));
+	fputc('}', w->f);
+}
 
 static void
 api_rib_cb(void *arg, const struct bgp_path_info *p)
@@ -73,13 +88,19 @@ api_rib_cb(void *arg, const struct bgp_path_info *p)
 	if (w->filter && !prefix_contains(&w->want, &p->prefix))
 		return;
 	if (!w->open || prefix_cmp(&w->cur, &p->prefix) != 0) {
-		fprintf(w->f, "%s{\"prefix\":\"%s\",\"paths\":[",
-		    w->open ? "]}," : "", prefix_fmt(&p->prefix, buf,
-		    sizeof(buf)));
+		if (w->open) {
+			api_rib_close(w);
+			fputc(',', w->f);
+		}
+		fprintf(w->f, "{\"prefix\":\"%s\",\"paths\":[",
+		    prefix_fmt(&p->prefix, buf, sizeof(buf)));
 		w->cur = p->prefix;
 		w->open = 1;
+		w->wanted = 0;
 	} else
 		fputc(',', w->f);
+	if (p->best && !p->local)
+		w->wanted = 1;
 	ribdoc_path(w->f, p, w->now);
 }
 
@@ -129,10 +150,13 @@ api_rib(const struct metrics_src *src, struct httpd_req *req,
 		return;
 	}
 	w.now = bgp_now();
+	w.fib = src->fib;
 	fprintf(w.f, "{\"afi\":\"%s\",\"routes\":[", af == AF_INET ? "ipv4" :
 	    "ipv6");
 	bgp_query_rib(src->bgp, af, api_rib_cb, &w);
-	fprintf(w.f, "%s]}\n", w.open ? "]}" : "");
+	if (w.open)
+		api_rib_close(&w);
+	fputs("]}\n", w.f);
 	httpd_spool_end(r, w.f, "application/json");
 }
 

@@ -113,6 +113,21 @@ void	 collect_policies(FILE *, json_t *kstatus);
 void	 collect_process(FILE *, const struct proc_stats *);
 void	 collect_build(FILE *);
 
+/* fibstat.c */
+struct fib;
+struct fib_stats;
+/* The bgp_fib_* families from plain values. */
+void	 fibstat_collect(FILE *, const struct fib_stats *);
+/* The same from a running fib/; nothing when fib is NULL (--no-fib). */
+void	 fibstat_metrics(FILE *, struct fib *);
+/*
+ * A route's "fib" member: "installed", "pending", "held: <reason>", or
+ * "n/a" when there is no FIB or the route is not for it (wanted = 0: no
+ * best path, or the best path is locally originated).
+ */
+const char	*fibstat_route(struct fib *, const struct prefix *, int wanted,
+		    char *buf, size_t len);
+
 /* scrape.c */
 void	 scrape_metrics(const struct metrics_src *, struct httpd_req *,
 	    struct httpd_reply *);

@@ -16,11 +16,13 @@
 struct event_base;
 struct bgp;
 struct kube_dir;
+struct fib;
 struct metrics;
 
 struct metrics_src {
 	struct bgp	*bgp;
 	struct kube_dir	*kube;		/* may be NULL */
+	struct fib	*fib;		/* NULL with --no-fib */
 	/* 1 when ready; otherwise fills why with a one-line reason. */
 	int		(*ready)(void *arg, char *why, size_t len);
 	void		*arg;
