@@ -31,6 +31,7 @@ struct build {
 	const struct labels	**peer_ep_labels; /* per model peer: remote */
 	struct cond_list	 st[KIND_N];	/* arrays: out->status */
 	struct expansion	 x;	/* generated sessions, peers' labels */
+	int			 expand;	/* peer generated sessions */
 };
 
 /* A session as the build sees it, explicit or generated. */
@@ -384,7 +385,7 @@ build_sessions(struct build *b)
 	expand_all(b->s, x, res);
 	build_peering_status(b, res);
 	free(res);
-	for (i = 0; i < x->n; i++) {
+	for (i = 0; b->expand && i < x->n; i++) {
 		const struct gensession *g = &x->v[i];
 		json_t *e;
 
@@ -562,6 +563,13 @@ build_entries(struct build *b)
 void
 build_model(const struct store *s, const char *local, struct build_out *out)
 {
+	build_model_opt(s, local, 1, out);
+}
+
+void
+build_model_opt(const struct store *s, const char *local, int expand,
+    struct build_out *out)
+{
 	struct build b;
 	size_t k, i;
 
@@ -573,6 +581,7 @@ build_model(const struct store *s, const char *local, struct build_out *out)
 	}
 	b.s = s;
 	b.local = local;
+	b.expand = expand;
 	if (build_identity(&b, out) == 0) {
 		build_sessions(&b);
 		for (i = 0; i < store_count(s, KIND_POLICY); i++)

@@ -13,10 +13,12 @@
 
 #include <stdio.h>
 
+#include "bgp/bgp.h"
 #include "bgp/model.h"
 
 struct event_base;
 struct kube_dir;
+struct kube_api;
 typedef struct json_t json_t;
 
 /* Called with a new model each time it changed; the callee copies it. */
@@ -46,6 +48,30 @@ int		 kube_dir_loaded(const struct kube_dir *, char *why, size_t);
  * BGPRoutePolicy "type":"Import"|"Export". The caller owns the reference.
  */
 json_t		*kube_dir_status(struct kube_dir *, const char *kind);
+
+/*
+ * The API-server source: the six kinds watched on a Kubernetes API server,
+ * the same validation and build as the directory source, and status,
+ * finalizers and (for the Lease holder) generated sessions written back.
+ */
+struct kube_api_opts {
+	const char	*kubeconfig;	/* NULL: in-cluster service account */
+	const char	*local_endpoint;
+	const char	*lease_ns;	/* namespace of the peering Lease */
+};
+/* NULL (logged) when the kubeconfig or service account cannot be read. */
+struct kube_api	*kube_api_new(struct event_base *, const struct kube_api_opts *,
+		    kube_apply_cb, void *arg);
+/* Releases the Lease (best effort, bounded wait) and frees. */
+void		 kube_api_free(struct kube_api *);
+/* As kube_dir_loaded: every kind listed once and a model applied. */
+int		 kube_api_loaded(const struct kube_api *, char *why, size_t);
+json_t		*kube_api_status(struct kube_api *, const char *kind);
+/* The speaker's peer_state hook: session status follows the FSM at once. */
+void		 kube_api_peer_state(struct kube_api *, const char *session,
+		    enum bgp_state to, const char *reason);
+/* Relist everything now (SIGHUP). */
+void		 kube_api_resync(struct kube_api *);
 
 /*
  * `bgpd check --config-dir DIR`: validate every manifest and print each

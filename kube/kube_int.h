@@ -18,6 +18,7 @@
 
 #include "bgp/addr.h"
 #include "bgp/model.h"
+#include "kube/kube.h"
 
 #define KUBE_GROUP_VERSION	"bgp.miloapis.com/v1alpha1"
 #define KUBE_GROUP		"bgp.miloapis.com"
@@ -281,6 +282,12 @@ struct build_out {
 };
 void	 build_model(const struct store *, const char *local,
 	    struct build_out *);
+/*
+ * expand 0: peering policies get their status but add no sessions (the
+ * API source, where the lease holder writes them as BGPSession objects).
+ */
+void	 build_model_opt(const struct store *, const char *local, int expand,
+	    struct build_out *);
 void	 build_out_clear(struct build_out *);
 
 /* cond.c: status entries and conditions as JSON. */
@@ -335,5 +342,150 @@ void	 load_store(const struct load_set *, struct store *, struct kerrs *,
 
 /* check.c: cross-object checks (also used by kube_check). */
 void	 check_store(const struct store *, struct kerrs *);
+
+/* kubeconfig.c: where the API server is and how to prove who we are. */
+struct kubeconfig {
+	char	*server;		/* "https://host:port", no trailing / */
+	char	*ca, *cert, *key;	/* PEM blobs, or NULL */
+	size_t	 ca_len, cert_len, key_len;
+	int	 insecure;		/* insecure-skip-tls-verify */
+	char	*token;			/* never logged */
+	char	*token_file;		/* re-read now and then, when set */
+	long long token_read;		/* monotonic seconds of the last read */
+};
+/* 0 ok, -1 with the problem in err. Relative paths: from the file's dir. */
+int	 kubeconfig_load(const char *path, struct kubeconfig *,
+	    char *err, size_t errlen);
+/* 0 ok, -1: parse a kubeconfig document already in memory. */
+int	 kubeconfig_parse(const char *text, size_t len, const char *basedir,
+	    struct kubeconfig *, char *err, size_t errlen);
+/* In a pod: $KUBERNETES_SERVICE_HOST/PORT and dir's token and ca.crt. */
+int	 kubeconfig_in_cluster(const char *dir, struct kubeconfig *,
+	    char *err, size_t errlen);
+/* The token to send now (re-reading token_file once a minute), or NULL. */
+const char *kubeconfig_token(struct kubeconfig *, long long now_sec);
+void	 kubeconfig_free(struct kubeconfig *);
+/* RFC 4648 base64, whitespace ignored; NULL when s is not base64. */
+char	*kubeconfig_b64(const char *s, size_t *outlen);
+
+/* http.c: HTTP/1.1 to the API server, libcurl's multi interface. */
+struct event_base;
+struct kube_http;
+struct kube_req;
+/* Whole response: status 0 when the request failed (err says why). */
+typedef void (*kube_http_done_cb)(void *arg, long status, const char *body,
+	    size_t len, const char *err);
+/* One line of a streamed response; returning -1 ends the stream. */
+typedef int (*kube_http_line_cb)(void *arg, const char *line, size_t len);
+struct kube_http *kube_http_new(struct event_base *, struct kubeconfig *);
+void	 kube_http_free(struct kube_http *);
+/* body may be NULL; ctype is its Content-Type. */
+struct kube_req *kube_http_request(struct kube_http *, const char *method,
+	    const char *path, const char *body, const char *ctype,
+	    kube_http_done_cb, void *arg);
+/* A streamed GET: lines go to line_cb (the body is not kept for done). */
+struct kube_req *kube_http_stream(struct kube_http *, const char *path,
+	    kube_http_line_cb, kube_http_done_cb, void *arg);
+/* Abort without calling back; never from the request's own callbacks. */
+void	 kube_http_cancel(struct kube_req *);
+/* URL-encode a query value into a new string. */
+char	*kube_http_escape(const char *);
+
+/* linebuf.c: reassemble lines split across reads of a stream. */
+struct linebuf {
+	char	*buf;
+	size_t	 len, cap, max;		/* max: longest line kept */
+	int	 overflow;		/* dropping an over-long line */
+};
+/* Calls cb on each complete line (without "\n"); -1 when cb said stop. */
+int	 linebuf_feed(struct linebuf *, const char *, size_t,
+	    int (*cb)(void *, const char *, size_t), void *arg);
+void	 linebuf_free(struct linebuf *);
+
+/* backoff.c: exponential back-off with jitter, capped. */
+struct backoff {
+	unsigned	 base_ms, cap_ms, cur_ms;
+};
+/* The next delay: in [cur/2, cur], cur doubling up to cap; rnd: random. */
+unsigned backoff_next(struct backoff *, uint32_t rnd);
+void	 backoff_reset(struct backoff *);
+
+/* informer.c: list + watch of one kind, cached by name. */
+struct informer;
+enum informer_ev { INFORMER_UPSERT, INFORMER_DELETE };
+/* obj is borrowed; for a delete, the last version seen. */
+typedef void (*informer_cb)(void *arg, enum informer_ev, json_t *obj);
+/* path: "/apis/GROUP/VERSION/PLURAL" (cluster-scoped list). */
+struct informer	*informer_new(struct event_base *, struct kube_http *,
+		    const char *path, informer_cb, void *arg);
+void		 informer_free(struct informer *);
+int		 informer_synced(const struct informer *);
+json_t		*informer_get(const struct informer *, const char *name);
+/* name -> object, borrowed: every object as the server last showed it. */
+json_t		*informer_objects(const struct informer *);
+/* Relist now (periodic resync); changes are diffed against the cache. */
+void		 informer_resync(struct informer *);
+
+/* writer.c: merge patches sent one at a time per object, retried. */
+struct writer;
+/* again: called when a write failed and its back-off is over. */
+struct writer	*writer_new(struct event_base *, struct kube_http *,
+		    void (*again)(void *), void *arg);
+void		 writer_free(struct writer *);
+/*
+ * Send patch (taken over) to path as a merge patch, unless a write of key
+ * is in flight, backing off, or this very patch was sent already while the
+ * object was at version rv (the watch has not shown our write yet).
+ */
+void		 writer_patch(struct writer *, const char *key,
+		    const char *path, json_t *patch, const char *rv);
+/* Writes in flight (shutdown waits for none). */
+size_t		 writer_inflight(const struct writer *);
+
+/* api.c: the API source; apisync.c writes back what it decided. */
+struct event;
+#define KUBE_API_PREFIX	"/apis/" KUBE_GROUP_VERSION "/"
+struct api_inf {
+	struct kube_api		*a;
+	enum kind_idx		 k;
+};
+struct kube_api {
+	struct event_base	*base;
+	char			*local;
+	char			*lease_ns;
+	char			*fin;		/* our finalizer */
+	kube_apply_cb		 cb;
+	void			*arg;
+	struct kubeconfig	 kc;
+	struct kube_http	*http;
+	struct writer		*writer;
+	struct informer		*inf[KIND_N];
+	struct api_inf		 ia[KIND_N];
+	struct store		*store;
+	struct build_out	 out;
+	struct model		*applied;
+	json_t			*peers;		/* session -> FSM state */
+	json_t			*views;		/* key -> status we last wrote */
+	struct event		*ev_build, *ev_resync;
+	char			 why[256];
+};
+/* 1 when this speaker serves the session object (names our endpoint). */
+int	 api_names_us(const struct kube_api *, const json_t *obj);
+/* Finalizers and status, from the last build; called after each one. */
+void	 apisync_run(struct kube_api *);
+
+/* patch.c: merge patches and finalizer names. */
+/* "bgp.miloapis.com/speaker-<endpoint>", hashing a name that is too long. */
+char	*patch_finalizer(const char *endpoint);
+/*
+ * The status merge patch turning cur (the object's status, may be NULL)
+ * into want (our conditions and fields); NULL when nothing changed.
+ * lastTransitionTime is kept while a condition's status stays, else now.
+ */
+json_t	*patch_status(const json_t *cur, const json_t *want, const char *now);
+/* {"metadata":{"finalizers":[...],"resourceVersion":rv}}; add or remove. */
+json_t	*patch_finalizers(const json_t *obj, const char *fin, int add);
+/* 1 when the object's metadata.finalizers holds fin. */
+int	 patch_has_finalizer(const json_t *obj, const char *fin);
 
 #endif

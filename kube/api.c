@@ -1,0 +1,323 @@
+/*
+ * api.c: the API-server source. One informer per kind feeds the same
+ * parse, validation and store as the directory source; after any change
+ * (coalesced by a short timer) the model is built by build.c and applied
+ * when it differs from the last one. What goes back to the server
+ * (finalizers, status) is apisync.c's job, run after each build.
+ *
+ * Differences from the directory source: nothing is applied until every
+ * kind has been listed once (a half-read cluster would tear down peers);
+ * a BGPSession that names this speaker is configured only once it carries
+ * our finalizer, and leaves the model as soon as it is being deleted;
+ * peering policies are not expanded in memory (the Lease holder writes
+ * their sessions as objects).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "bgp/log.h"
+#include "kube/kube.h"
+#include "kube/kube_int.h"
+
+#define API_DEBOUNCE_USEC	50000
+#define API_RESYNC_SEC		300
+
+static const char *
+api_meta_str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(obj,
+	    "metadata"), key));
+}
+
+int
+api_names_us(const struct kube_api *a, const json_t *obj)
+{
+	const json_t *spec = json_object_get(obj, "spec");
+	const char *l = json_string_value(json_object_get(spec,
+	    "localEndpoint"));
+	const char *r = json_string_value(json_object_get(spec,
+	    "remoteEndpoint"));
+
+	return (l && strcmp(l, a->local) == 0) ||
+	    (r && strcmp(r, a->local) == 0);
+}
+
+/* A session of ours is configured only under our finalizer. */
+static int
+api_session_usable(const struct kube_api *a, const json_t *obj)
+{
+	if (!api_names_us(a, obj))
+		return 1;
+	if (api_meta_str(obj, "deletionTimestamp") != NULL)
+		return 0;
+	return patch_has_finalizer(obj, a->fin);
+}
+
+static void
+api_log_errors(const struct kerrs *errs, const char *kind, const char *name)
+{
+	char msg[1024], q[1100];
+
+	if (kerr_nfatal(errs) == 0 && errs->n == 0)
+		return;
+	kerr_join(errs, msg, sizeof(msg));
+	log_warn(kerr_nfatal(errs) ? "resource refused; the last valid version "
+	    "stays in force" : "resource value dropped", "kind=%s name=%s "
+	    "error=%s", kind, name ? name : "-", log_q(msg, q, sizeof(q)));
+}
+
+static void
+api_put(struct kube_api *a, enum kind_idx k, const json_t *obj)
+{
+	struct kobj_version v;
+	struct kerrs errs;
+	const char *name = api_meta_str(obj, "name");
+	char why[200];
+	int r;
+
+	memset(&errs, 0, sizeof(errs));
+	memset(&v, 0, sizeof(v));
+	r = object_parse(obj, &v, &errs, why, sizeof(why));
+	if (r != 1 || v.kind == NULL || v.kind->idx != k) {
+		api_log_errors(&errs, kind_at(k)->kind, name);
+		object_version_clear(&v);
+		kerr_clear(&errs);
+		return;
+	}
+	if (k == KIND_SESSION && !api_session_usable(a, obj))
+		store_del(a->store, k, v.name);
+	else {
+		api_log_errors(&errs, kind_at(k)->kind, v.name);
+		store_put(a->store, &v, &errs, NULL, 0);
+	}
+	object_version_clear(&v);
+	kerr_clear(&errs);
+}
+
+static void
+api_dirty(struct kube_api *a)
+{
+	struct timeval tv = { 0, API_DEBOUNCE_USEC };
+
+	if (!evtimer_pending(a->ev_build, NULL))
+		evtimer_add(a->ev_build, &tv);
+}
+
+/* Runs inside curl's callbacks: only record and schedule, never send. */
+static void
+api_event(void *arg, enum informer_ev ev, json_t *obj)
+{
+	struct api_inf *ia = arg;
+	const char *name = api_meta_str(obj, "name");
+
+	if (name == NULL)
+		return;
+	if (ev == INFORMER_DELETE)
+		store_del(ia->a->store, ia->k, name);
+	else
+		api_put(ia->a, ia->k, obj);
+	api_dirty(ia->a);
+}
+
+static void
+api_apply(struct kube_api *a)
+{
+	struct model *m = a->out.model;
+	char q[300];
+
+	if (m == NULL) {
+		if (strcmp(a->why, a->out.why) != 0)
+			log_warn("no configuration to apply", "reason=%s",
+			    log_q(a->out.why, q, sizeof(q)));
+		snprintf(a->why, sizeof(a->why), "%s", a->out.why);
+		return;
+	}
+	a->why[0] = '\0';
+	if (a->applied != NULL && model_equal(a->applied, m))
+		return;
+	log_info("desired state changed", "source=api peers=%zu "
+	    "advertisements=%zu policies=%zu", m->npeers, m->nadverts,
+	    m->npolicies);
+	model_free(a->applied);
+	a->applied = model_dup(m);
+	a->cb(a->arg, a->applied);
+}
+
+static void
+api_build_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct kube_api *a = arg;
+	size_t k;
+
+	(void)fd;
+	(void)what;
+	for (k = 0; k < KIND_N; k++)
+		if (!informer_synced(a->inf[k])) {
+			snprintf(a->why, sizeof(a->why), "waiting for the first "
+			    "list of %s", kind_at((enum kind_idx)k)->plural);
+			return;
+		}
+	build_out_clear(&a->out);
+	build_model_opt(a->store, a->local, 0, &a->out);
+	api_apply(a);
+	apisync_run(a);
+}
+
+static void
+api_resync_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct kube_api *a = arg;
+
+	(void)fd;
+	(void)what;
+	kube_api_resync(a);
+}
+
+void
+kube_api_resync(struct kube_api *a)
+{
+	size_t k;
+
+	for (k = 0; k < KIND_N; k++)
+		informer_resync(a->inf[k]);
+}
+
+static void
+api_again(void *arg)
+{
+	api_dirty(arg);
+}
+
+static int
+api_credentials(struct kube_api *a, const struct kube_api_opts *o)
+{
+	char err[512];
+	int r;
+
+	if (o->kubeconfig != NULL)
+		r = kubeconfig_load(o->kubeconfig, &a->kc, err, sizeof(err));
+	else
+		r = kubeconfig_in_cluster(
+		    "/var/run/secrets/kubernetes.io/serviceaccount", &a->kc,
+		    err, sizeof(err));
+	if (r == -1) {
+		log_error("cannot use the API server credentials",
+		    "kubeconfig=%s error=%s", o->kubeconfig ? o->kubeconfig :
+		    "in-cluster", err);
+		return -1;
+	}
+	log_info("API server", "server=%s tls_verify=%s client_cert=%s "
+	    "token=%s", a->kc.server, a->kc.insecure ? "no" : "yes",
+	    a->kc.cert ? "yes" : "no", a->kc.token || a->kc.token_file ?
+	    "yes" : "no");
+	return 0;
+}
+
+static void
+api_start(struct kube_api *a)
+{
+	struct timeval tv = { API_RESYNC_SEC, 0 };
+	size_t k;
+
+	a->http = kube_http_new(a->base, &a->kc);
+	a->writer = writer_new(a->base, a->http, api_again, a);
+	a->ev_build = evtimer_new(a->base, api_build_cb, a);
+	a->ev_resync = event_new(a->base, -1, EV_PERSIST, api_resync_cb, a);
+	if (a->ev_build == NULL || a->ev_resync == NULL)
+		fatal("%s: cannot create a timer", __func__);
+	evtimer_add(a->ev_resync, &tv);
+	for (k = 0; k < KIND_N; k++) {
+		char *path = kube_asprintf(KUBE_API_PREFIX "%s",
+		    kind_at((enum kind_idx)k)->plural);
+
+		a->ia[k].a = a;
+		a->ia[k].k = (enum kind_idx)k;
+		a->inf[k] = informer_new(a->base, a->http, path, api_event,
+		    &a->ia[k]);
+		free(path);
+	}
+}
+
+struct kube_api *
+kube_api_new(struct event_base *base, const struct kube_api_opts *o,
+    kube_apply_cb cb, void *arg)
+{
+	struct kube_api *a = kube_calloc(1, sizeof(*a));
+
+	if (api_credentials(a, o) == -1) {
+		free(a);
+		return NULL;
+	}
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	a->base = base;
+	a->local = kube_strdup(o->local_endpoint);
+	a->lease_ns = kube_strdup(o->lease_ns ? o->lease_ns : "default");
+	a->fin = patch_finalizer(o->local_endpoint);
+	a->cb = cb;
+	a->arg = arg;
+	a->store = store_new();
+	a->peers = json_object();
+	a->views = json_object();
+	snprintf(a->why, sizeof(a->why), "API server not listed yet");
+	api_start(a);
+	return a;
+}
+
+void
+kube_api_free(struct kube_api *a)
+{
+	size_t k;
+
+	if (a == NULL)
+		return;
+	for (k = 0; k < KIND_N; k++)
+		informer_free(a->inf[k]);
+	writer_free(a->writer);
+	kube_http_free(a->http);
+	if (a->ev_build)
+		event_free(a->ev_build);
+	if (a->ev_resync)
+		event_free(a->ev_resync);
+	build_out_clear(&a->out);
+	model_free(a->applied);
+	store_free(a->store);
+	json_decref(a->peers);
+	json_decref(a->views);
+	kubeconfig_free(&a->kc);
+	free(a->local);
+	free(a->lease_ns);
+	free(a->fin);
+	free(a);
+}
+
+int
+kube_api_loaded(const struct kube_api *a, char *why, size_t len)
+{
+	if (a->applied != NULL)
+		return 1;
+	snprintf(why, len, "%s", a->why);
+	return 0;
+}
+
+json_t *
+kube_api_status(struct kube_api *a, const char *kind)
+{
+	const struct kind_desc *k = kind_find(kind);
+
+	if (k == NULL || a->out.status[k->idx] == NULL)
+		return json_array();
+	return json_deep_copy(a->out.status[k->idx]);
+}
+
+void
+kube_api_peer_state(struct kube_api *a, const char *session,
+    enum bgp_state to, const char *reason)
+{
+	json_object_set_new(a->peers, session, json_pack("{s:s, s:s}",
+	    "state", bgp_state_name(to), "reason", reason ? reason : ""));
+	api_dirty(a);
+}

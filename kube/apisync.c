@@ -1,0 +1,220 @@
+/*
+ * apisync.c: what the API source writes back after each build.
+ *
+ * Finalizers: our finalizer goes onto every BGPSession naming our endpoint
+ * before it is configured (api.c keeps it out of the store until then),
+ * and comes off a deleted one once the peer has left the applied model.
+ *
+ * Status, one writer per field (the resource API's ownership rules):
+ * BGPSession by the local endpoint's speaker, or by the remote one's when
+ * the local endpoint shows no SpeakerReady (not run by a bgpd); our own
+ * BGPEndpoint; BGPConfiguration, BGPAdvertisement and BGPRoutePolicy by
+ * every speaker, each writing its own view only when that view changes,
+ * so speakers whose views differ in detail do not overwrite each other
+ * in a loop. BGPPeeringPolicy status belongs to the Lease holder.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kube/kube_int.h"
+
+static const char *
+apisync_meta(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(obj,
+	    "metadata"), key));
+}
+
+static char *
+apisync_path(enum kind_idx k, const char *name, const char *sub)
+{
+	char *esc = kube_http_escape(name), *p;
+
+	p = kube_asprintf(KUBE_API_PREFIX "%s/%s%s", kind_at(k)->plural, esc,
+	    sub);
+	free(esc);
+	return p;
+}
+
+static void
+apisync_finalizers(struct kube_api *a)
+{
+	json_t *objs = informer_objects(a->inf[KIND_SESSION]), *o;
+	const char *name;
+
+	json_object_foreach(objs, name, o) {
+		int has, del;
+		char *key, *path;
+
+		if (!api_names_us(a, o))
+			continue;
+		has = patch_has_finalizer(o, a->fin);
+		del = apisync_meta(o, "deletionTimestamp") != NULL;
+		/* Off only once the peer is no longer configured. */
+		if (has == !del || (del && a->applied != NULL &&
+		    model_find_peer(a->applied, name) != NULL))
+			continue;
+		key = kube_asprintf("BGPSession/%s/finalizer", name);
+		path = apisync_path(KIND_SESSION, name, "");
+		writer_patch(a->writer, key, path, patch_finalizers(o, a->fin,
+		    !del), apisync_meta(o, "resourceVersion"));
+		free(key);
+		free(path);
+	}
+}
+
+static int
+apisync_has_cond(const json_t *obj, const char *type)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(obj, "status"),
+	    "conditions"), i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+
+		if (t != NULL && strcmp(t, type) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+apisync_session_ours(struct kube_api *a, const json_t *o)
+{
+	const json_t *spec = json_object_get(o, "spec");
+	const char *l = json_string_value(json_object_get(spec,
+	    "localEndpoint"));
+	const char *r = json_string_value(json_object_get(spec,
+	    "remoteEndpoint"));
+	const json_t *lep;
+
+	if (apisync_meta(o, "deletionTimestamp") != NULL ||
+	    !patch_has_finalizer(o, a->fin))
+		return 0;
+	if (l != NULL && strcmp(l, a->local) == 0)
+		return 1;
+	if (r == NULL || strcmp(r, a->local) != 0)
+		return 0;
+	lep = l ? informer_get(a->inf[KIND_ENDPOINT], l) : NULL;
+	return lep == NULL || !apisync_has_cond(lep, "SpeakerReady");
+}
+
+static void
+apisync_established(struct kube_api *a, json_t *want, const char *name,
+    int64_t gen)
+{
+	json_t *p = json_object_get(a->peers, name), *c;
+	const char *state = json_string_value(json_object_get(p, "state"));
+	const char *reason = json_string_value(json_object_get(p, "reason"));
+	int up;
+
+	if (a->applied == NULL || model_find_peer(a->applied, name) == NULL) {
+		state = "NotConfigured";
+		reason = "the peer is not configured in the speaker";
+	} else if (state == NULL)
+		state = "Idle";
+	up = strcmp(state, "Established") == 0;
+	c = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type",
+	    "SessionEstablished", "status", up ? "True" : "False", "reason",
+	    state, "message", reason && *reason ? reason : up ?
+	    "the BGP session is established" : "the BGP session is not "
+	    "established", "observedGeneration", (json_int_t)gen);
+	json_array_append_new(json_object_get(want, "conditions"), c);
+}
+
+/* The status this speaker wants on the object, or NULL: not ours. */
+static json_t *
+apisync_want(struct kube_api *a, enum kind_idx k, const json_t *entry,
+    const json_t *o)
+{
+	const char *name = apisync_meta(o, "name");
+	int64_t gen = json_integer_value(json_object_get(json_object_get(o,
+	    "metadata"), "generation"));
+	json_t *w;
+
+	if (k == KIND_PEERING || (k == KIND_ENDPOINT &&
+	    strcmp(name, a->local) != 0) || (k == KIND_SESSION &&
+	    !apisync_session_ours(a, o)))
+		return NULL;
+	/* A copy: the build's entries are also what the JSON API shows. */
+	w = json_pack("{s:o, s:I}", "conditions", json_deep_copy(
+	    json_object_get(entry, "conditions")), "observedGeneration",
+	    (json_int_t)gen);
+	if (k == KIND_SESSION)
+		apisync_established(a, w, name, gen);
+	if (k == KIND_CONFIG && json_object_get(entry, "observedASNumber")) {
+		json_object_set(w, "observedASNumber", json_object_get(entry,
+		    "observedASNumber"));
+		json_object_set(w, "observedRouterID", json_object_get(entry,
+		    "observedRouterID"));
+	}
+	if (k == KIND_ADVERT)
+		json_object_set_new(w, "advertisedPrefixCount", json_integer(
+		    (json_int_t)json_array_size(json_object_get(entry,
+		    "prefixes"))));
+	return w;
+}
+
+static void
+apisync_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int
+apisync_shared(enum kind_idx k)
+{
+	return k == KIND_CONFIG || k == KIND_ADVERT || k == KIND_POLICY;
+}
+
+static void
+apisync_one(struct kube_api *a, enum kind_idx k, const json_t *entry,
+    const char *now)
+{
+	const char *name = json_string_value(json_object_get(entry, "name"));
+	json_t *o, *want, *patch;
+	char *key, *path;
+
+	if (name == NULL || (o = informer_get(a->inf[k], name)) == NULL ||
+	    (want = apisync_want(a, k, entry, o)) == NULL)
+		return;
+	key = kube_asprintf("%s/%s/status", kind_at(k)->kind, name);
+	if (apisync_shared(k) && json_equal(json_object_get(a->views, key),
+	    want)) {
+		json_decref(want);
+		free(key);
+		return;
+	}
+	patch = patch_status(json_object_get(o, "status"), want, now);
+	if (apisync_shared(k))
+		json_object_set(a->views, key, want);
+	if (patch != NULL) {
+		path = apisync_path(k, name, "/status");
+		writer_patch(a->writer, key, path, patch, apisync_meta(o,
+		    "resourceVersion"));
+		free(path);
+	}
+	json_decref(want);
+	free(key);
+}
+
+void
+apisync_run(struct kube_api *a)
+{
+	char now[32];
+	const json_t *e;
+	size_t k, i;
+
+	apisync_finalizers(a);
+	apisync_now(now, sizeof(now));
+	for (k = 0; k < KIND_N; k++)
+		json_array_foreach(a->out.status[k], i, e)
+			apisync_one(a, (enum kind_idx)k, e, now);
+}

@@ -1,0 +1,196 @@
+/*
+ * writer.c: writes to the API server, at most one in flight per object.
+ *
+ * The caller recomputes what it wants after every change and hands the
+ * patch over; the writer decides whether to send it now. A patch equal to
+ * the last one sent for the same object version is not sent again (the
+ * watch has not shown the write yet). A failed write backs off per object
+ * and asks the caller to recompute when the back-off is over, so what is
+ * finally sent is always the newest wish, never a stale queued one.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "bgp/log.h"
+#include "kube/kube_int.h"
+
+#define WRITER_BACKOFF_BASE_MS	500
+#define WRITER_BACKOFF_CAP_MS	30000
+
+struct writer {
+	struct event_base	*base;
+	struct kube_http	*http;
+	void			(*again)(void *);
+	void			*arg;
+	/* key -> {"inflight", "rv", "patch", "due", "bo"} */
+	json_t			*keys;
+	size_t			 inflight;
+	struct writer_req	*reqs;
+	struct event		*timer;
+};
+
+struct writer_req {
+	struct writer		*w;
+	char			*key;
+	struct kube_req		*req;
+	struct writer_req	*prev, *next;
+};
+
+static json_int_t
+writer_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+writer_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct writer *w = arg;
+
+	(void)fd;
+	(void)what;
+	w->again(w->arg);
+}
+
+static void
+writer_failed(struct writer *w, json_t *k, const char *key, long status,
+    const char *err)
+{
+	struct backoff bo = { WRITER_BACKOFF_BASE_MS, WRITER_BACKOFF_CAP_MS,
+	    (unsigned)json_integer_value(json_object_get(k, "bo")) };
+	unsigned ms = backoff_next(&bo, (uint32_t)random());
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	log_warn("API server write failed; retrying", "object=%s status=%ld "
+	    "error=%s retry_ms=%u", key, status, err ? err : "-", ms);
+	json_object_set_new(k, "bo", json_integer(bo.cur_ms));
+	json_object_set_new(k, "due", json_integer(writer_now_ms() + ms));
+	json_object_del(k, "patch");
+	evtimer_add(w->timer, &tv);
+}
+
+static void
+writer_unlink(struct writer *w, struct writer_req *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		w->reqs = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	w->inflight--;
+}
+
+static void
+writer_done(void *arg, long status, const char *body, size_t len,
+    const char *err)
+{
+	struct writer_req *r = arg;
+	struct writer *w = r->w;
+	json_t *k = json_object_get(w->keys, r->key);
+
+	(void)body;
+	(void)len;
+	writer_unlink(w, r);
+	json_object_del(k, "inflight");
+	if (status >= 200 && status < 300) {
+		json_object_del(k, "bo");
+		json_object_del(k, "due");
+	} else if (status == 404) {
+		json_object_del(w->keys, r->key);	/* gone: nothing to do */
+	} else if (status == 409) {
+		/* Stale resourceVersion: the watch brings the new one. */
+		json_object_del(k, "patch");
+		log_info("API server write conflict; recomputing",
+		    "object=%s", r->key);
+		w->again(w->arg);
+	} else
+		writer_failed(w, k, r->key, status, err);
+	free(r->key);
+	free(r);
+}
+
+void
+writer_patch(struct writer *w, const char *key, const char *path,
+    json_t *patch, const char *rv)
+{
+	json_t *k = json_object_get(w->keys, key), *jrv;
+	struct writer_req *r;
+	char *body;
+	int same;
+
+	if (k == NULL) {
+		k = json_object();
+		json_object_set_new(w->keys, key, k);
+	}
+	jrv = rv ? json_string(rv) : json_null();
+	same = json_equal(json_object_get(k, "patch"), patch) &&
+	    json_equal(json_object_get(k, "rv"), jrv);
+	if (same || json_is_true(json_object_get(k, "inflight")) ||
+	    json_integer_value(json_object_get(k, "due")) > writer_now_ms()) {
+		json_decref(jrv);
+		json_decref(patch);
+		return;
+	}
+	body = json_dumps(patch, JSON_COMPACT);
+	json_object_set_new(k, "patch", patch);
+	json_object_set_new(k, "rv", jrv);
+	json_object_set_new(k, "inflight", json_true());
+	r = kube_calloc(1, sizeof(*r));
+	r->w = w;
+	r->key = kube_strdup(key);
+	w->inflight++;
+	r->next = w->reqs;
+	if (w->reqs)
+		w->reqs->prev = r;
+	w->reqs = r;
+	r->req = kube_http_request(w->http, "PATCH", path, body,
+	    "application/merge-patch+json", writer_done, r);
+	free(body);
+}
+
+struct writer *
+writer_new(struct event_base *base, struct kube_http *http,
+    void (*again)(void *), void *arg)
+{
+	struct writer *w = kube_calloc(1, sizeof(*w));
+
+	w->base = base;
+	w->http = http;
+	w->again = again;
+	w->arg = arg;
+	w->keys = json_object();
+	if ((w->timer = evtimer_new(base, writer_timer_cb, w)) == NULL)
+		fatal("%s: cannot create a timer", __func__);
+	return w;
+}
+
+size_t
+writer_inflight(const struct writer *w)
+{
+	return w->inflight;
+}
+
+void
+writer_free(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	while (w->reqs != NULL) {
+		struct writer_req *r = w->reqs;
+
+		writer_unlink(w, r);
+		kube_http_cancel(r->req);
+		free(r->key);
+		free(r);
+	}
+	event_free(w->timer);
+	json_decref(w->keys);
+	free(w);
+}
