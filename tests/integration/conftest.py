@@ -17,6 +17,7 @@ sys.path.insert(0, HERE)
 from lab.netns import Topology, run  # noqa: E402
 from lab import peers as peers_mod  # noqa: E402
 from lab.bgpd import Bgpd, bgpd_bin  # noqa: E402
+from lab.poll import clear_guards  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 
@@ -76,9 +77,11 @@ def topo(workdir):
     if why:
         pytest.skip(why)
     t = Topology(workdir)
+    clear_guards()
     try:
         yield t
     finally:
+        clear_guards()
         t.teardown()
 
 

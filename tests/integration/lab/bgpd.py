@@ -10,7 +10,7 @@ import urllib.request
 import yaml
 
 from .netns import netns
-from .poll import subset, wait_until
+from .poll import add_guard, subset, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
@@ -76,6 +76,13 @@ class Bgpd:
                "--no-fib", "--log-level", self.log_level] + self.extra_args
         self.proc = self.host.spawn("bgpd-" + self.endpoint, cmd,
                                     env=self.asan_env())
+        self.stopping = False
+        proc = self.proc
+        add_guard(lambda: None if self.stopping or proc is not self.proc
+                  or proc.alive() else
+                  "bgpd %s died (exit %s)\n%s" % (self.endpoint,
+                                                  proc.popen.returncode,
+                                                  proc.log_tail(60)))
         if wait:
             wait_until(self._healthy, timeout=15,
                        what="bgpd %s /healthz" % self.endpoint,
@@ -83,8 +90,6 @@ class Bgpd:
         return self
 
     def _healthy(self):
-        if not self.proc.alive():
-            raise AssertionError("bgpd exited with %s" % self.proc.popen.returncode)
         return self.http("/healthz", self.health)[0] == 200
 
     def alive(self):
@@ -94,6 +99,7 @@ class Bgpd:
         """SIGTERM; returns the exit code."""
         if self.proc is None:
             return None
+        self.stopping = True
         self.exit_code = self.proc.stop(timeout=timeout)
         return self.exit_code
 

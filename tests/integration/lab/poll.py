@@ -6,6 +6,28 @@ class Timeout(AssertionError):
     pass
 
 
+# Guards: callables returning None while all is well, or a message when
+# waiting any longer is pointless (e.g. the bgpd under test has died).
+# Every wait_until() checks them, so a crash fails the test at once
+# instead of after every remaining deadline.
+_guards = []
+
+
+def add_guard(fn):
+    _guards.append(fn)
+
+
+def clear_guards():
+    del _guards[:]
+
+
+def check_guards():
+    for g in list(_guards):
+        msg = g()
+        if msg:
+            raise AssertionError(msg)
+
+
 def subset(expected, actual):
     """True when every key/value of `expected` is found in `actual`.
 
@@ -40,6 +62,7 @@ def wait_until(fn, timeout=30.0, interval=0.25, what="condition",
     deadline = time.monotonic() + timeout
     last = None
     while True:
+        check_guards()
         try:
             v = fn()
             if v:
