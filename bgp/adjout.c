@@ -330,6 +330,13 @@ adjout_set(struct adjout *o, const struct prefix *p, struct attrs *a)
 }
 
 size_t
+adjout_bytes(const struct adjout *o)
+{
+	return sizeof(*o) + o->tab[0].cap * o->tab[0].esz +
+	    o->tab[1].cap * o->tab[1].esz + o->qcap * sizeof(*o->q);
+}
+
+size_t
 adjout_count(const struct adjout *o, int afi)
 {
 	return o->tab[afi].sent;

@@ -32,16 +32,22 @@ apply_policies(struct bgp *b, const struct model *old)
 	for (i = 0; i < nm->npolicies; i++) {
 		op = old != NULL ? model_find_policy(old, nm->policies[i].name) :
 		    NULL;
-		if (op != NULL) {
-			k = (size_t)(op - old->policies);
-			if (k < b->npol && b->pol[k] != NULL &&
-			    model_policy_equal(op, &nm->policies[i])) {
-				np[i] = b->pol[k];
-				b->pol[k] = NULL;	/* taken over */
-				continue;
-			}
+		k = op != NULL ? (size_t)(op - old->policies) : b->npol;
+		if (k < b->npol && b->pol[k] != NULL &&
+		    model_policy_equal(op, &nm->policies[i])) {
+			np[i] = b->pol[k];
+			b->pol[k] = NULL;	/* taken over */
+			continue;
 		}
-		if ((np[i] = policy_compile(&nm->policies[i])) == NULL)
+		if ((np[i] = policy_compile(&nm->policies[i])) != NULL)
+			continue;
+		/* Not half-applied: the previous version stays in force. */
+		if (k < b->npol && b->pol[k] != NULL) {
+			log_warn("policy does not compile: previous version kept",
+			    "policy=%s", nm->policies[i].name);
+			np[i] = b->pol[k];
+			b->pol[k] = NULL;
+		} else
 			log_warn("policy does not compile: not applied",
 			    "policy=%s", nm->policies[i].name);
 	}

@@ -37,6 +37,8 @@ bgp_query_summary(struct bgp *b, struct bgp_summary *s)
 		s->npeers++;
 		if (p->state == BGP_ESTABLISHED)
 			s->nestablished++;
+		if (p->out != NULL)
+			s->mem_bytes += adjout_bytes(p->out);
 	}
 	for (afi = 0; afi < 2; afi++) {
 		s->routes[afi] = rib_count(b->rib, afi == BGP_AFI_V4 ?
@@ -45,7 +47,7 @@ bgp_query_summary(struct bgp *b, struct bgp_summary *s)
 		    AF_INET : AF_INET6);
 	}
 	s->attr_sets = attr_count();
-	s->mem_bytes = rib_bytes(b->rib) + attr_bytes();
+	s->mem_bytes += rib_bytes(b->rib) + attr_bytes();
 }
 
 static void

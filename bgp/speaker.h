@@ -208,6 +208,7 @@ struct attrs *adjout_sent(struct adjout *, const struct prefix *);
 /* Record what was sent (a reference is taken over; NULL: withdrawn). */
 void	 adjout_set(struct adjout *, const struct prefix *, struct attrs *);
 size_t	 adjout_count(const struct adjout *, int afi);
+size_t	 adjout_bytes(const struct adjout *);
 /* Dump state: a walk over the RIB that resumes after a marker. */
 struct adjout_dump {
 	int		 active[2];
