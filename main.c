@@ -4,8 +4,9 @@
  * It wires the modules and holds no protocol or API logic: kube/ turns
  * resources into a model, bgp/ runs it, metrics/ serves what bgp/ knows.
  * Construction order: log, bgp, fib, kube, metrics. Shutdown: Cease to
- * every peer, flush the kernel routes, stop HTTP, stop the source, free
- * the speaker.
+ * every peer, flush the kernel routes, stop HTTP, stop the source (the API
+ * source releases its Lease), free the speaker. Exactly one source runs:
+ * a directory of manifests, or an API server.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +26,7 @@
 
 struct opts {
 	const char	*kubeconfig;
+	int		 kubeconfig_given;	/* on the command line */
 	const char	*config_dir;
 	const char	*local_endpoint;
 	const char	*metrics_addr;
@@ -43,6 +45,7 @@ struct daemon {
 	struct bgp		*bgp;
 	struct fib		*fib;
 	struct kube_dir		*dir;
+	struct kube_api		*api;
 	struct metrics		*metrics;
 	struct event		*ev_term, *ev_int, *ev_hup;
 	int			 exit_code;
@@ -94,6 +97,8 @@ opts_defaults(struct opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->kubeconfig = getenv("KUBECONFIG");
+	if (o->kubeconfig != NULL && *o->kubeconfig == '\0')
+		o->kubeconfig = NULL;
 	o->local_endpoint = getenv("LOCAL_ENDPOINT");
 	if (o->local_endpoint == NULL || *o->local_endpoint == '\0')
 		o->local_endpoint = getenv("NODE_NAME");
@@ -135,7 +140,10 @@ static int
 opts_one(struct opts *o, int c, const char *arg)
 {
 	switch (c) {
-	case O_KUBECONFIG:	o->kubeconfig = arg; return 0;
+	case O_KUBECONFIG:
+		o->kubeconfig = arg;
+		o->kubeconfig_given = 1;
+		return 0;
 	case O_CONFIG_DIR:	o->config_dir = arg; return 0;
 	case O_LOCAL:		o->local_endpoint = arg; return 0;
 	case O_METRICS:		o->metrics_addr = arg; return 0;
@@ -199,9 +207,9 @@ opts_check_source(const struct opts *o)
 		    "(API server)\n");
 		return 2;
 	}
-	if (o->config_dir == NULL) {
-		fprintf(stderr, "bgpd: the API-server source is not part of "
-		    "this build yet; run standalone with --config-dir DIR\n");
+	if (o->config_dir != NULL && o->kubeconfig_given) {
+		fprintf(stderr, "bgpd: give either --config-dir DIR or "
+		    "--kubeconfig PATH, not both\n");
 		return 2;
 	}
 	if (o->local_endpoint == NULL || *o->local_endpoint == '\0') {
@@ -218,6 +226,27 @@ daemon_apply_cb(void *arg, const struct model *m)
 	struct daemon *d = arg;
 
 	bgp_apply(d->bgp, m);
+}
+
+static void
+daemon_peer_state_cb(void *arg, const char *peer, enum bgp_state from,
+    enum bgp_state to, const char *reason)
+{
+	struct daemon *d = arg;
+
+	(void)from;
+	if (d->api)
+		kube_api_peer_state(d->api, peer, to, reason);
+}
+
+static json_t *
+daemon_status_cb(void *arg, const char *kind)
+{
+	struct daemon *d = arg;
+
+	if (d->api)
+		return kube_api_status(d->api, kind);
+	return d->dir ? kube_dir_status(d->dir, kind) : NULL;
 }
 
 static void
@@ -244,7 +273,10 @@ daemon_ready_cb(void *arg, char *why, size_t len)
 	struct daemon *d = arg;
 	struct bgp_summary s;
 
-	if (d->dir == NULL || !kube_dir_loaded(d->dir, why, len))
+	if (d->api != NULL && !kube_api_loaded(d->api, why, len))
+		return 0;
+	if (d->api == NULL && (d->dir == NULL ||
+	    !kube_dir_loaded(d->dir, why, len)))
 		return 0;
 	bgp_query_summary(d->bgp, &s);
 	if (!s.configured) {
@@ -266,7 +298,10 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		log_info("SIGHUP: re-reading configuration", "%s", "");
-		kube_dir_reload(d->dir);
+		if (d->dir)
+			kube_dir_reload(d->dir);
+		if (d->api)
+			kube_api_resync(d->api);
 		return;
 	}
 	log_info("stopping", "signal=%d", (int)sig);
@@ -289,6 +324,27 @@ daemon_signals(struct daemon *d)
 }
 
 static int
+daemon_source(struct daemon *d, const struct opts *o)
+{
+	struct kube_api_opts ko;
+
+	if (o->config_dir != NULL) {
+		d->dir = kube_dir_new(d->base, o->config_dir,
+		    o->local_endpoint, daemon_apply_cb, d);
+		if (d->dir == NULL)
+			log_error("cannot read the configuration directory",
+			    "dir=%s", o->config_dir);
+		return d->dir == NULL ? -1 : 0;
+	}
+	memset(&ko, 0, sizeof(ko));
+	ko.kubeconfig = o->kubeconfig;
+	ko.local_endpoint = o->local_endpoint;
+	ko.lease_ns = o->lease_ns;
+	d->api = kube_api_new(d->base, &ko, daemon_apply_cb, d);
+	return d->api == NULL ? -1 : 0;
+}
+
+static int
 daemon_start(struct daemon *d, const struct opts *o)
 {
 	struct bgp_hooks hooks;
@@ -297,6 +353,7 @@ daemon_start(struct daemon *d, const struct opts *o)
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.arg = d;
 	hooks.route_change = daemon_route_change_cb;
+	hooks.peer_state = daemon_peer_state_cb;
 	hooks.converged = daemon_converged_cb;
 	if ((d->bgp = bgp_new(d->base, &hooks)) == NULL)
 		return 1;
@@ -309,16 +366,11 @@ daemon_start(struct daemon *d, const struct opts *o)
 		if ((d->fib = fib_new(d->base, &fo)) == NULL)
 			return 1;
 	}
-	d->dir = kube_dir_new(d->base, o->config_dir, o->local_endpoint,
-	    daemon_apply_cb, d);
-	if (d->dir == NULL) {
-		log_error("cannot read the configuration directory",
-		    "dir=%s", o->config_dir);
+	if (daemon_source(d, o) != 0)
 		return 2;
-	}
 	memset(&src, 0, sizeof(src));
 	src.bgp = d->bgp;
-	src.kube = d->dir;
+	src.status = daemon_status_cb;
 	src.fib = d->fib;
 	src.ready = daemon_ready_cb;
 	src.arg = d;
@@ -342,6 +394,8 @@ daemon_stop(struct daemon *d)
 		metrics_free(d->metrics);
 	if (d->dir)
 		kube_dir_free(d->dir);
+	if (d->api)
+		kube_api_free(d->api);
 	if (d->bgp)
 		bgp_free(d->bgp);
 	if (d->ev_term)
@@ -372,8 +426,9 @@ daemon_main(int argc, char **argv)
 		log_error("cannot create the event loop", "%s", "");
 		return 1;
 	}
-	log_info("starting", "version=%s local_endpoint=%s config_dir=%s",
-	    BGPD_VERSION, o.local_endpoint, o.config_dir);
+	log_info("starting", "version=%s local_endpoint=%s source=%s",
+	    BGPD_VERSION, o.local_endpoint, o.config_dir ? o.config_dir :
+	    o.kubeconfig ? o.kubeconfig : "in-cluster");
 	if ((r = daemon_start(&d, &o)) == 0 &&
 	    event_base_dispatch(d.base) == -1)
 		r = 1;

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kube/kube.h"
 #include "metrics/internal.h"
 
 static json_t *
@@ -22,8 +21,8 @@ api_kube(const struct metrics_src *src, const char *kind)
 {
 	json_t *j = NULL;
 
-	if (src->kube != NULL)
-		j = kube_dir_status(src->kube, kind);
+	if (src->status != NULL)
+		j = src->status(src->arg, kind);
 	return j != NULL ? j : json_array();
 }
 

@@ -3,12 +3,11 @@
  *
  * /healthz answers from the event loop itself, so an answer proves the
  * loop turns. /readyz asks the daemon's readiness test (desired state
- * loaded, listener bound); without one it applies that test itself from
- * the speaker's summary and the resource source.
+ * loaded, listener bound); without one it applies what it can of that
+ * test itself, from the speaker's summary.
  */
 #include <stdio.h>
 
-#include "kube/kube.h"
 #include "metrics/internal.h"
 
 int
@@ -18,8 +17,6 @@ health_ready(const struct metrics_src *src, char *why, size_t len)
 
 	if (src->ready != NULL)
 		return src->ready(src->arg, why, len);
-	if (src->kube != NULL && !kube_dir_loaded(src->kube, why, len))
-		return 0;
 	bgp_query_summary(src->bgp, &s);
 	if (!s.configured) {
 		snprintf(why, len, "no configuration applied yet");

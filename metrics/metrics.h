@@ -21,7 +21,11 @@ struct metrics;
 
 struct metrics_src {
 	struct bgp	*bgp;
-	struct kube_dir	*kube;		/* may be NULL */
+	/*
+	 * Status of one resource kind as a new JSON array (the form of
+	 * kube_dir_status), from whichever source runs; may be NULL.
+	 */
+	json_t		*(*status)(void *arg, const char *kind);
 	struct fib	*fib;		/* NULL with --no-fib */
 	/* 1 when ready; otherwise fills why with a one-line reason. */
 	int		(*ready)(void *arg, char *why, size_t len);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "kube/kube.h"
 #include "metrics/internal.h"
 
 static json_t *
@@ -14,8 +13,8 @@ scrape_kube(const struct metrics_src *src, const char *kind)
 {
 	json_t *j = NULL;
 
-	if (src->kube != NULL)
-		j = kube_dir_status(src->kube, kind);
+	if (src->status != NULL)
+		j = src->status(src->arg, kind);
 	return j != NULL ? j : json_array();
 }
 
