@@ -15,9 +15,9 @@
 
 struct event_base;
 struct bgp;
-struct kube_dir;
 struct fib;
 struct metrics;
+typedef struct json_t json_t;
 
 struct metrics_src {
 	struct bgp	*bgp;
