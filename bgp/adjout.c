@@ -6,9 +6,10 @@
  * Memory is the point: one open-addressing table per family whose entry
  * is the attrs pointer, the prefix length, flags and only the address
  * bytes of that family (16 bytes per IPv4 prefix, 32 per IPv6); only
- * prefixes that were sent have one. The pending set is a FIFO of prefixes
- * that does not touch the table (a cold cache line per change saved);
- * repeats are coalesced when a batch is sorted (update.c). When the FIFO
+ * prefixes that were sent have one. The pending set is a FIFO of changes
+ * with their export already computed while the RIB entry is at hand (no
+ * second RIB lookup, no table access); repeats are coalesced when a batch
+ * is sorted (update.c), the last one winning. When the FIFO
  * would grow past SPK_PENDING_MAX, it is dropped and the peer re-walks the
  * RIB instead (update.c compares with what was sent, so nothing is lost
  * and memory stays bounded).
@@ -30,10 +31,12 @@ struct adj_tab {
 
 struct adjout {
 	struct adj_tab		 tab[2];
-	struct prefix		*q;	/* pending FIFO ring */
+	struct adj_pend		*q;	/* pending FIFO ring */
 	size_t			 qcap, qhead, qlen;
 	struct adjout_dump	 dump;
 };
+
+static void	adjout_drop_pending(struct adjout *);
 
 static inline struct adj_ent *
 adj_at(const struct adj_tab *t, size_t i)
@@ -226,7 +229,7 @@ adjout_free(struct adjout *o)
 		}
 		free(o->tab[t].mem);
 	}
-	free(o->q);
+	adjout_drop_pending(o);
 	free(o);
 }
 
@@ -234,17 +237,22 @@ adjout_free(struct adjout *o)
 static void
 adjout_drop_pending(struct adjout *o)
 {
+	size_t i;
+
+	for (i = 0; i < o->qlen; i++)
+		if (o->q[(o->qhead + i) % o->qcap].x != NULL)
+			attr_unref(o->q[(o->qhead + i) % o->qcap].x);
 	free(o->q);
 	o->q = NULL;
 	o->qcap = o->qhead = o->qlen = 0;
 }
 
 void
-adjout_mark(struct peer *pr, const struct prefix *p)
+adjout_mark(struct peer *pr, const struct prefix *p, const struct rib_entry *e)
 {
 	struct adjout *o = pr->out;
 	struct adjout_dump *d = &o->dump;
-	struct prefix *nq;
+	struct adj_pend *nq;
 	size_t i, afi = (size_t)spk_afi(p->af);
 
 	/* A walk in progress will reach p by itself. */
@@ -268,13 +276,15 @@ adjout_mark(struct peer *pr, const struct prefix *p)
 		o->qcap = ncap;
 		o->qhead = 0;
 	}
-	o->q[(o->qhead + o->qlen) % o->qcap] = *p;
+	nq = &o->q[(o->qhead + o->qlen) % o->qcap];
+	nq->pfx = *p;
+	nq->x = update_export(pr, e);
 	o->qlen++;
 	session_want_write(pr->conn);
 }
 
 size_t
-adjout_take(struct adjout *o, struct prefix *out, size_t max)
+adjout_take(struct adjout *o, struct adj_pend *out, size_t max)
 {
 	size_t n = 0;
 
@@ -290,6 +300,7 @@ adjout_take(struct adjout *o, struct prefix *out, size_t max)
 	}
 	return n;
 }
+
 size_t
 adjout_npending(const struct adjout *o)
 {

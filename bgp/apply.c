@@ -195,6 +195,7 @@ bgp_apply(struct bgp *b, const struct model *m)
 	char rid[20];
 	int reset_all, r = 0;
 
+	update_memo_flush();
 	b->model = model_dup(m);
 	reset_all = old != NULL && (old->local_as != m->local_as ||
 	    old->router_id != m->router_id);

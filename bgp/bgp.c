@@ -88,7 +88,7 @@ bgp_best_change(void *arg, const struct rib_entry *e,
 	TAILQ_FOREACH(p, &b->peers, entry)
 		if (p->state == BGP_ESTABLISHED && p->out != NULL &&
 		    p->af_ok[afi])
-			adjout_mark(p, &e->prefix);
+			adjout_mark(p, &e->prefix, e);
 }
 
 struct bgp *
@@ -119,13 +119,13 @@ bgp_new(struct event_base *base, const struct bgp_hooks *hooks)
 	b->arena.p = malloc(SPK_ARENA_SIZE);
 	b->pack = malloc(sizeof(*b->pack));
 	b->items = calloc(SPK_BATCH, sizeof(*b->items));
-	b->pfxbuf = calloc(SPK_BATCH, sizeof(*b->pfxbuf));
+	b->pendbuf = calloc(SPK_BATCH, sizeof(*b->pendbuf));
 	b->ev_reap = event_new(base, -1, 0, bgp_reap_cb, b);
 	b->ev_converge = evtimer_new(base, bgp_converge_cb, b);
 	b->ev_converge_check = event_new(base, -1, 0, bgp_converge_check_cb,
 	    b);
 	if (b->rib == NULL || b->arena.p == NULL || b->pack == NULL ||
-	    b->items == NULL || b->pfxbuf == NULL || b->ev_reap == NULL ||
+	    b->items == NULL || b->pendbuf == NULL || b->ev_reap == NULL ||
 	    b->ev_converge == NULL || b->ev_converge_check == NULL)
 		fatal("%s: out of memory", __func__);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
@@ -145,6 +145,7 @@ bgp_reap(struct bgp *b)
 	struct peer *p;
 	struct conn *c;
 
+	update_memo_flush();
 	while ((c = TAILQ_FIRST(&b->dead_conns)) != NULL) {
 		TAILQ_REMOVE(&b->dead_conns, c, entry);
 		conn_free(c);
@@ -273,7 +274,7 @@ bgp_free(struct bgp *b)
 	free(b->arena.p);
 	free(b->pack);
 	free(b->items);
-	free(b->pfxbuf);
+	free(b->pendbuf);
 	free(b);
 	if (--bgp_instances == 0)
 		attr_shutdown();

@@ -151,7 +151,7 @@ origin_requeue(struct bgp *b, const struct prefix *pfx)
 	TAILQ_FOREACH(p, &b->peers, entry)
 		if (p->state == BGP_ESTABLISHED && p->out != NULL &&
 		    p->af_ok[spk_afi(pfx->af)])
-			adjout_mark(p, pfx);
+			adjout_mark(p, pfx, rib_lookup(b->rib, pfx));
 }
 
 void
@@ -163,6 +163,9 @@ origin_apply(struct bgp *b, const struct model *old)
 
 	(void)old;
 	nt = origin_table(b->model, &nn);
+	/* Exports computed during the changes below look at the new owners. */
+	b->orig = nt;
+	b->norig = nn;
 	while (i < on || j < nn) {
 		if (i == on)
 			c = 1;
@@ -187,8 +190,6 @@ origin_apply(struct bgp *b, const struct model *old)
 		j++;
 	}
 	free(ot);
-	b->orig = nt;
-	b->norig = nn;
 }
 
 static const struct origin *

@@ -198,10 +198,20 @@ struct adj_ent {
 
 struct adjout *adjout_new(void);
 void	 adjout_free(struct adjout *);
-/* Queue p for re-examination (coalesced). */
-void	 adjout_mark(struct peer *, const struct prefix *);
-/* Take up to max pending prefixes (repeats possible). */
-size_t	 adjout_take(struct adjout *, struct prefix *, size_t max);
+/*
+ * A pending change: the export computed when the best path changed (a
+ * reference, NULL: nothing to send), compared with the Adj-RIB-Out when
+ * the socket is writable. The last one queued for a prefix wins.
+ */
+struct adj_pend {
+	struct prefix	 pfx;
+	struct attrs	*x;
+};
+/* Queue the export of e (or of pfx, gone from the RIB, when e is NULL). */
+void	 adjout_mark(struct peer *, const struct prefix *,
+	    const struct rib_entry *);
+/* Take up to max pending changes, oldest first (repeats possible). */
+size_t	 adjout_take(struct adjout *, struct adj_pend *, size_t max);
 size_t	 adjout_npending(const struct adjout *);
 /* What was last sent for p, or NULL. */
 struct attrs *adjout_sent(struct adjout *, const struct prefix *);
@@ -221,6 +231,13 @@ struct adjout_dump *adjout_dump_state(struct adjout *);
 void	 adjout_redump(struct peer *, int afi_mask, int eor);
 
 /* ---- update.c ---- */
+/* What p should hold for e now: a new reference, or NULL. */
+struct attrs *update_export(struct peer *, const struct rib_entry *);
+/*
+ * Forget memoized exports: they key on attribute and source pointers,
+ * which may be reused once the RIB or the peers change.
+ */
+void	 update_memo_flush(void);
 /* Fill p's output up to the high-water mark; 1 when work remains. */
 int	 update_fill(struct peer *);
 int	 update_has_work(struct peer *);
@@ -275,7 +292,7 @@ struct bgp {
 	struct arena		 arena;		/* UPDATE decode scratch */
 	struct upd_pack		*pack;
 	struct update_item	*items;		/* SPK_BATCH export results */
-	struct prefix		*pfxbuf;	/* SPK_BATCH prefixes */
+	struct adj_pend		*pendbuf;	/* SPK_BATCH pending changes */
 
 	struct event		*ev_converge, *ev_converge_check;
 	int			 converge_armed, converged;
@@ -284,6 +301,7 @@ struct bgp {
 
 struct update_item {
 	struct prefix	 pfx;
+	uint32_t	 seq;		/* update.c: scratch while coalescing */
 	struct attrs	*x;		/* export result, NULL: withdraw */
 };
 

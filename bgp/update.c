@@ -24,13 +24,17 @@
 #include "bgp/speaker.h"
 
 /*
- * The export of one best path depends only on its attributes and source,
- * not on the prefix: a small memo avoids re-interning per prefix. It holds
- * one reference per entry and is emptied at the end of every fill.
+ * The export of one best path toward one peer depends only on its
+ * attributes and source, not on the prefix: a small memo avoids
+ * re-interning per prefix. An entry holds a reference on its input and
+ * output sets, so neither address can be reused while it is there; it is
+ * emptied whenever sources, peers or policies may change (apply, reap,
+ * session up or down) and after every fill.
  */
 #define UPD_MEMO	64
 struct update_memo {
-	const struct attrs	*in;
+	const struct peer	*to;
+	struct attrs		*in;
 	const struct path_src	*src;
 	int			 af;
 	struct attrs		*out;	/* NULL: not exportable */
@@ -40,14 +44,17 @@ static struct update_memo	update_memo[UPD_MEMO];
 static uint8_t			update_asbuf[65536];
 static uint32_t			update_clbuf[65536];
 
-static void
+void
 update_memo_flush(void)
 {
 	size_t i;
 
 	for (i = 0; i < UPD_MEMO; i++) {
-		if (update_memo[i].used && update_memo[i].out != NULL)
+		if (!update_memo[i].used)
+			continue;
+		if (update_memo[i].out != NULL)
 			attr_unref(update_memo[i].out);
+		attr_unref(update_memo[i].in);
 		update_memo[i].used = 0;
 	}
 }
@@ -207,8 +214,7 @@ update_exportable(struct peer *p, const struct rib_entry *e)
 	return best;
 }
 
-/* What p should hold for e: a new reference, or NULL. */
-static struct attrs *
+struct attrs *
 update_export(struct peer *p, const struct rib_entry *e)
 {
 	const struct path *best = update_exportable(p, e);
@@ -218,19 +224,74 @@ update_export(struct peer *p, const struct rib_entry *e)
 	if (best == NULL)
 		return NULL;
 	h = ((uintptr_t)best->attrs >> 4) ^ ((uintptr_t)best->src >> 6) ^
-	    (uintptr_t)e->prefix.af;
+	    ((uintptr_t)p >> 6) ^ (uintptr_t)e->prefix.af;
 	m = &update_memo[h % UPD_MEMO];
-	if (!m->used || m->in != best->attrs || m->src != best->src ||
-	    m->af != e->prefix.af) {
-		if (m->used && m->out != NULL)
-			attr_unref(m->out);
-		m->in = best->attrs;
+	if (!m->used || m->to != p || m->in != best->attrs ||
+	    m->src != best->src || m->af != e->prefix.af) {
+		if (m->used) {
+			if (m->out != NULL)
+				attr_unref(m->out);
+			attr_unref(m->in);
+		}
+		m->to = p;
+		m->in = attr_ref(best->attrs);
 		m->src = best->src;
 		m->af = e->prefix.af;
 		m->out = update_transform(p, best, e->prefix.af);
 		m->used = 1;
 	}
 	return m->out != NULL ? attr_ref(m->out) : NULL;
+}
+
+static inline int
+update_pfx_eq(const struct prefix *a, const struct prefix *b)
+{
+	return a->af == b->af && a->len == b->len &&
+	    memcmp(a->a, b->a, sizeof(a->a)) == 0;
+}
+
+static inline unsigned
+update_pfx_hash(const struct prefix *p)
+{
+	uint64_t w[2];
+
+	memcpy(w, p->a, sizeof(w));
+	w[0] = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ull) ^ p->len) *
+	    0xff51afd7ed558ccdull;
+	return (unsigned)(w[0] >> 40);
+}
+
+/*
+ * Keep only the last change of each prefix in it[0..n): walk backwards,
+ * remembering seen prefixes in a small hash set. Returns the new count;
+ * dropped changes lose their reference.
+ */
+#define UPD_SEEN	(SPK_BATCH * 2)
+static size_t
+update_coalesce(struct update_item *it, size_t n)
+{
+	static uint16_t seen[UPD_SEEN];	/* index + 1, 0: empty */
+	size_t i, k, h;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = n; i-- > 0;) {
+		it[i].seq = 1;
+		for (h = update_pfx_hash(&it[i].pfx) % UPD_SEEN; seen[h];
+		    h = (h + 1) % UPD_SEEN)
+			if (update_pfx_eq(&it[seen[h] - 1].pfx, &it[i].pfx)) {
+				it[i].seq = 0;	/* an older change */
+				break;
+			}
+		if (it[i].seq)
+			seen[h] = (uint16_t)(i + 1);
+	}
+	for (i = k = 0; i < n; i++) {
+		if (it[i].seq)
+			it[k++] = it[i];
+		else if (it[i].x != NULL)
+			attr_unref(it[i].x);
+	}
+	return k;
 }
 
 static int
@@ -242,7 +303,7 @@ update_item_cmp(const void *x, const void *y)
 		return a->pfx.af < b->pfx.af ? -1 : 1;
 	if (a->x != b->x)
 		return (uintptr_t)a->x < (uintptr_t)b->x ? -1 : 1;
-	return prefix_cmp(&a->pfx, &b->pfx);
+	return 0;	/* order within one attribute set does not matter */
 }
 
 static void
@@ -298,17 +359,6 @@ update_emit(struct peer *p, struct update_item *it, size_t n)
 	if (n == 0)
 		return;
 	qsort(it, n, sizeof(*it), update_item_cmp);
-	/* A prefix queued twice is examined twice, with one result. */
-	for (i = j = 1; i < n; i++) {
-		if (it[i].x == it[j - 1].x &&
-		    prefix_cmp(&it[i].pfx, &it[j - 1].pfx) == 0) {
-			if (it[i].x != NULL)
-				attr_unref(it[i].x);
-			continue;
-		}
-		it[j++] = it[i];
-	}
-	n = j;
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && it[j].x == it[i].x &&
 		    it[j].pfx.af == it[i].pfx.af; j++)
@@ -350,19 +400,28 @@ static void
 update_pending(struct peer *p)
 {
 	struct bgp *b = p->bgp;
-	struct prefix *pf = b->pfxbuf;
+	struct update_item *it = b->items;
+	struct adj_pend *pb = b->pendbuf;
 	size_t n, i, k;
 
 	while (session_outlen(p->conn) < SPK_OUT_HIWAT) {
-		if ((n = adjout_take(p->out, pf, SPK_BATCH)) == 0)
+		if ((n = adjout_take(p->out, pb, SPK_BATCH)) == 0)
 			break;
-		for (i = k = 0; i < n; i++) {
-			if (!p->af_ok[spk_afi(pf[i].af)])
-				continue;
-			k += update_diff(p, &pf[i], rib_lookup(b->rib, &pf[i]),
-			    adjout_sent(p->out, &pf[i]), &b->items[k]);
+		for (i = 0; i < n; i++) {
+			it[i].pfx = pb[i].pfx;
+			it[i].x = pb[i].x;
 		}
-		update_emit(p, b->items, k);
+		n = update_coalesce(it, n);
+		for (i = k = 0; i < n; i++) {
+			if (!p->af_ok[spk_afi(it[i].pfx.af)] ||
+			    it[i].x == adjout_sent(p->out, &it[i].pfx)) {
+				if (it[i].x != NULL)
+					attr_unref(it[i].x);
+				continue;
+			}
+			it[k++] = it[i];
+		}
+		update_emit(p, it, k);
 	}
 }
 
@@ -479,6 +538,7 @@ update_peer_up(struct peer *p)
 {
 	if (p->out != NULL)
 		fatal("%s: %s already has an Adj-RIB-Out", __func__, p->name);
+	update_memo_flush();
 	p->out = adjout_new();
 	update_choose_nexthops(p);
 	adjout_redump(p, 3, 1);
@@ -488,6 +548,7 @@ update_peer_up(struct peer *p)
 void
 update_peer_down(struct peer *p)
 {
+	update_memo_flush();
 	adjout_free(p->out);
 	p->out = NULL;
 }
