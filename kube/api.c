@@ -10,7 +10,7 @@
  * a BGPSession that names this speaker is configured only once it carries
  * our finalizer, and leaves the model as soon as it is being deleted;
  * peering policies are not expanded in memory (the Lease holder writes
- * their sessions as objects).
+ * their sessions as objects, see ppctl.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -218,13 +218,25 @@ api_credentials(struct kube_api *a, const struct kube_api_opts *o)
 }
 
 static void
+api_lease_changed(void *arg, int held)
+{
+	(void)held;
+	api_dirty(arg);
+}
+
+static void
 api_start(struct kube_api *a)
 {
 	struct timeval tv = { API_RESYNC_SEC, 0 };
+	char *id;
 	size_t k;
 
 	a->http = kube_http_new(a->base, &a->kc);
 	a->writer = writer_new(a->base, a->http, api_again, a);
+	id = kube_asprintf("%s-%ld", a->local, (long)getpid());
+	a->lease = lease_new(a->base, a->http, a->lease_ns, id,
+	    api_lease_changed, a);
+	free(id);
 	a->ev_build = evtimer_new(a->base, api_build_cb, a);
 	a->ev_resync = event_new(a->base, -1, EV_PERSIST, api_resync_cb, a);
 	if (a->ev_build == NULL || a->ev_resync == NULL)
@@ -274,6 +286,8 @@ kube_api_free(struct kube_api *a)
 
 	if (a == NULL)
 		return;
+	lease_release(a->lease);
+	lease_free(a->lease);
 	for (k = 0; k < KIND_N; k++)
 		informer_free(a->inf[k]);
 	writer_free(a->writer);

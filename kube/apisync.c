@@ -11,7 +11,8 @@
  * BGPEndpoint; BGPConfiguration, BGPAdvertisement and BGPRoutePolicy by
  * every speaker, each writing its own view only when that view changes,
  * so speakers whose views differ in detail do not overwrite each other
- * in a loop. BGPPeeringPolicy status belongs to the Lease holder.
+ * in a loop. BGPPeeringPolicy status belongs to the Lease holder, which
+ * also writes the sessions the policies generate (ppctl.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +136,8 @@ apisync_want(struct kube_api *a, enum kind_idx k, const json_t *entry,
 	    "metadata"), "generation"));
 	json_t *w;
 
-	if (k == KIND_PEERING || (k == KIND_ENDPOINT &&
+	if ((k == KIND_PEERING && !lease_held(a->lease)) ||
+	    (k == KIND_ENDPOINT &&
 	    strcmp(name, a->local) != 0) || (k == KIND_SESSION &&
 	    !apisync_session_ours(a, o)))
 		return NULL;
@@ -150,6 +152,12 @@ apisync_want(struct kube_api *a, enum kind_idx k, const json_t *entry,
 		    "observedASNumber"));
 		json_object_set(w, "observedRouterID", json_object_get(entry,
 		    "observedRouterID"));
+	}
+	if (k == KIND_PEERING) {
+		json_object_set(w, "matchedEndpoints", json_object_get(entry,
+		    "matchedEndpoints"));
+		json_object_set(w, "activeSessions", json_object_get(entry,
+		    "activeSessions"));
 	}
 	if (k == KIND_ADVERT)
 		json_object_set_new(w, "advertisedPrefixCount", json_integer(
@@ -213,6 +221,8 @@ apisync_run(struct kube_api *a)
 	size_t k, i;
 
 	apisync_finalizers(a);
+	if (lease_held(a->lease))
+		ppctl_run(a);
 	apisync_now(now, sizeof(now));
 	for (k = 0; k < KIND_N; k++)
 		json_array_foreach(a->out.status[k], i, e)

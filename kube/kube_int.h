@@ -439,8 +439,27 @@ void		 writer_free(struct writer *);
  */
 void		 writer_patch(struct writer *, const char *key,
 		    const char *path, json_t *patch, const char *rv);
+/* Any method; body (taken over) may be NULL. */
+void		 writer_send(struct writer *, const char *key,
+		    const char *method, const char *path, json_t *body,
+		    const char *ctype, const char *rv);
 /* Writes in flight (shutdown waits for none). */
 size_t		 writer_inflight(const struct writer *);
+
+/* lease.c: the coordination.k8s.io/v1 Lease of the peering controller. */
+struct lease;
+/* changed(arg, held) runs when this speaker gains or loses the Lease. */
+struct lease	*lease_new(struct event_base *, struct kube_http *,
+		    const char *ns, const char *id, void (*changed)(void *, int),
+		    void *arg);
+int		 lease_held(const struct lease *);
+/* Give it up so another speaker takes over at once (bounded wait). */
+void		 lease_release(struct lease *);
+void		 lease_free(struct lease *);
+
+/* ppctl.c: the Lease holder writes the sessions policies generate. */
+struct kube_api;
+void	 ppctl_run(struct kube_api *);
 
 /* api.c: the API source; apisync.c writes back what it decided. */
 struct event;
@@ -459,6 +478,7 @@ struct kube_api {
 	struct kubeconfig	 kc;
 	struct kube_http	*http;
 	struct writer		*writer;
+	struct lease		*lease;
 	struct informer		*inf[KIND_N];
 	struct api_inf		 ia[KIND_N];
 	struct store		*store;

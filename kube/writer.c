@@ -99,11 +99,17 @@ writer_done(void *arg, long status, const char *body, size_t len,
 	(void)len;
 	writer_unlink(w, r);
 	json_object_del(k, "inflight");
-	if (status >= 200 && status < 300) {
+	if (status >= 200 && status < 300 && json_is_null(json_object_get(k,
+	    "rv"))) {
+		/* No version to wait for (create, delete): forget it. */
+		json_object_del(w->keys, r->key);
+	} else if (status >= 200 && status < 300) {
 		json_object_del(k, "bo");
 		json_object_del(k, "due");
 	} else if (status == 404) {
 		json_object_del(w->keys, r->key);	/* gone: nothing to do */
+	} else if (status == 409 && strstr(r->key, "/create") != NULL) {
+		json_object_del(k, "patch");	/* exists: the watch shows it */
 	} else if (status == 409) {
 		/* Stale resourceVersion: the watch brings the new one. */
 		json_object_del(k, "patch");
@@ -119,6 +125,14 @@ writer_done(void *arg, long status, const char *body, size_t len,
 void
 writer_patch(struct writer *w, const char *key, const char *path,
     json_t *patch, const char *rv)
+{
+	writer_send(w, key, "PATCH", path, patch,
+	    "application/merge-patch+json", rv);
+}
+
+void
+writer_send(struct writer *w, const char *key, const char *method,
+    const char *path, json_t *patch, const char *ctype, const char *rv)
 {
 	json_t *k = json_object_get(w->keys, key), *jrv;
 	struct writer_req *r;
@@ -138,8 +152,8 @@ writer_patch(struct writer *w, const char *key, const char *path,
 		json_decref(patch);
 		return;
 	}
-	body = json_dumps(patch, JSON_COMPACT);
-	json_object_set_new(k, "patch", patch);
+	body = patch ? json_dumps(patch, JSON_COMPACT) : NULL;
+	json_object_set_new(k, "patch", patch ? patch : json_null());
 	json_object_set_new(k, "rv", jrv);
 	json_object_set_new(k, "inflight", json_true());
 	r = kube_calloc(1, sizeof(*r));
@@ -150,8 +164,8 @@ writer_patch(struct writer *w, const char *key, const char *path,
 	if (w->reqs)
 		w->reqs->prev = r;
 	w->reqs = r;
-	r->req = kube_http_request(w->http, "PATCH", path, body,
-	    "application/merge-patch+json", writer_done, r);
+	r->req = kube_http_request(w->http, method, path, body, ctype,
+	    writer_done, r);
 	free(body);
 }
 
