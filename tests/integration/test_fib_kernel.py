@@ -123,33 +123,41 @@ def test_fib_frr(topo, make_fib_bgpd):
     assert "10.4.0.0/24" not in kroutes(b, 4)
 
 
-def test_fib_ecmp(topo, make_fib_bgpd):
+@pytest.mark.parametrize("family", [4, 6])
+def test_fib_ecmp(topo, make_fib_bgpd, family):
     """maxPaths 2, two eBGP peers of one AS with the same prefix: one
-    multipath route with both next hops; with one peer gone, one hop."""
+    multipath route with both next hops; with one peer gone, one hop;
+    back to maxPaths 1, one hop."""
     need_peer("bird")
     a = topo.add_host("a")
     b = topo.add_host("b")
     c = topo.add_host("c")
-    docs = (speaker(a, max_paths=2)
-            + peer_docs("a-b", "b", b, PEER_AS, 4)
-            + peer_docs("a-c", "c", c, PEER_AS, 4))
-    bgpd = make_fib_bgpd(a, "node-a", docs)
-    pfx = "10.9.0.0/24"
-    bb = Bird(b, PEER_AS, [Neighbor(a.v4, LOCAL_AS)], routes=[Route(pfx)]).start()
-    Bird(c, PEER_AS, [Neighbor(a.v4, LOCAL_AS)], routes=[Route(pfx)]).start()
+    afi = "ipv6" if family == 6 else "ipv4"
+    pfx = "2001:db8:9::/48" if family == 6 else "10.9.0.0/24"
+
+    def docs(max_paths):
+        return (speaker(a, max_paths=max_paths, family=family)
+                + peer_docs("a-b", "b", b, PEER_AS, family)
+                + peer_docs("a-c", "c", c, PEER_AS, family))
+    bgpd = make_fib_bgpd(a, "node-a", docs(2))
+    nb = [Neighbor(a.addr(family), LOCAL_AS, families=(afi,))]
+    bb = Bird(b, PEER_AS, nb, routes=[Route(pfx)]).start()
+    Bird(c, PEER_AS, nb, routes=[Route(pfx)]).start()
     bgpd.wait_neighbor("a-b")
     bgpd.wait_neighbor("a-c")
-    wait_kroute(a, pfx, [(b.v4, "eth0"), (c.v4, "eth0")], on_fail=bgpd.diag)
+    both = [(b.addr(family), "eth0"), (c.addr(family), "eth0")]
+    wait_kroute(a, pfx, both, on_fail=bgpd.diag)
     # One peer withdraws: the multipath route shrinks to the other.
     bb.reconfigure(routes=[])
-    wait_kroute(a, pfx, [(c.v4, "eth0")], on_fail=bgpd.diag)
-    # maxPaths back to 1 (the default) with both again: one next hop.
+    wait_kroute(a, pfx, [(c.addr(family), "eth0")], on_fail=bgpd.diag)
     bb.reconfigure(routes=[Route(pfx)])
-    wait_kroute(a, pfx, [(b.v4, "eth0"), (c.v4, "eth0")], on_fail=bgpd.diag)
-    bgpd.write(speaker(a) + peer_docs("a-b", "b", b, PEER_AS, 4)
-               + peer_docs("a-c", "c", c, PEER_AS, 4))
-    wait_until(lambda: len(kroutes(a, 4).get(pfx, [])) == 1, timeout=20,
-               what="one next hop after maxPaths 1", on_fail=bgpd.diag)
+    wait_kroute(a, pfx, both, on_fail=bgpd.diag)
+    # maxPaths 1 (the default): the best path's next hop alone.
+    bgpd.write(docs(None))
+    wait_until(lambda: len(kroutes(a, family).get(pfx, [])) == 1,
+               timeout=20, what="one next hop after maxPaths 1",
+               on_fail=bgpd.diag)
+    assert kroutes(a, family)[pfx][0] in both
 
 
 def ibgp_gobgp(topo, make_fib_bgpd, a, b):
