@@ -4,9 +4,9 @@
  * export must be re-examined.
  *
  * Memory is the point: one open-addressing table per family whose entry
- * is the attrs pointer, the prefix length, flags and only the address
- * bytes of that family (16 bytes per IPv4 prefix, 32 per IPv6); only
- * prefixes that were sent have one. The pending set is a FIFO of changes
+ * packs only the address bytes of that family, the prefix length, a used
+ * mark and the attrs pointer (12 bytes per IPv4 prefix, 24 per IPv6);
+ * only prefixes that were sent have one. The pending set is a FIFO of changes
  * with their export already computed while the RIB entry is at hand (no
  * second RIB lookup, no table access); repeats are coalesced when a batch
  * is sorted (update.c), the last one winning. When the FIFO
@@ -38,10 +38,52 @@ struct adjout {
 
 static void	adjout_drop_pending(struct adjout *);
 
-static inline struct adj_ent *
+/*
+ * An entry is packed bytes: the address (4 or 16 bytes), the prefix
+ * length, a used mark, and the attrs pointer in 6 bytes (user-space
+ * addresses fit in 48 bits; checked when stored): 12 bytes per IPv4
+ * prefix, 24 per IPv6.
+ */
+static inline uint8_t *
 adj_at(const struct adj_tab *t, size_t i)
 {
-	return (struct adj_ent *)(void *)(t->mem + i * t->esz);
+	return t->mem + i * t->esz;
+}
+
+static inline uint8_t
+adj_len(const struct adj_tab *t, const uint8_t *e)
+{
+	return e[t->abytes];
+}
+
+static inline int
+adj_used(const struct adj_tab *t, const uint8_t *e)
+{
+	return e[t->abytes + 1] != 0;
+}
+
+static inline struct attrs *
+adj_attrs(const struct adj_tab *t, const uint8_t *e)
+{
+	uint64_t v = 0;
+	int k;
+
+	for (k = 5; k >= 0; k--)
+		v = v << 8 | e[t->abytes + 2 + k];
+	return (struct attrs *)(uintptr_t)v;
+}
+
+static inline void
+adj_set_attrs(const struct adj_tab *t, uint8_t *e, struct attrs *a)
+{
+	uint64_t v = (uint64_t)(uintptr_t)a;
+	int k;
+
+	if (v >> 48)
+		fatal("%s: pointer %p does not fit 48 bits", __func__,
+		    (void *)a);
+	for (k = 0; k < 6; k++, v >>= 8)
+		e[t->abytes + 2 + k] = (uint8_t)v;
 }
 
 static uint64_t
@@ -65,8 +107,7 @@ adj_tab_init(struct adj_tab *t, int afi)
 {
 	memset(t, 0, sizeof(*t));
 	t->abytes = afi == BGP_AFI_V4 ? 4 : 16;
-	/* attrs pointer, len, flags, address; rounded to 8 */
-	t->esz = (offsetof(struct adj_ent, a) + t->abytes + 7) & ~(size_t)7;
+	t->esz = t->abytes + 8;
 }
 
 /* Fixed-size compares: this is the hottest loop of the table. */
@@ -100,18 +141,18 @@ adj_next(const struct adj_tab *t, size_t i)
 }
 
 static size_t
-adj_slot(const struct adj_tab *t, const struct prefix *p, int *found)
+adj_slot(const struct adj_tab *t, const uint8_t *a, uint8_t len, int *found)
 {
-	size_t i = adj_home(t, adj_hash(p->a, t->abytes, p->len));
-	struct adj_ent *e;
+	size_t i = adj_home(t, adj_hash(a, t->abytes, len));
+	uint8_t *e;
 
 	for (;; i = adj_next(t, i)) {
 		e = adj_at(t, i);
-		if (e->flags == 0) {
+		if (!adj_used(t, e)) {
 			*found = 0;
 			return i;
 		}
-		if (e->len == p->len && adj_key_eq(t, e->a, p->a)) {
+		if (adj_len(t, e) == len && adj_key_eq(t, e, a)) {
 			*found = 1;
 			return i;
 		}
@@ -122,8 +163,7 @@ static void
 adj_grow(struct adj_tab *t)
 {
 	struct adj_tab n = *t;
-	struct adj_ent *e, *d;
-	struct prefix p;
+	uint8_t *e;
 	size_t i, j;
 	int found;
 
@@ -132,21 +172,17 @@ adj_grow(struct adj_tab *t)
 		fatal("%s: out of memory", __func__);
 	for (i = 0; i < t->cap; i++) {
 		e = adj_at(t, i);
-		if (e->flags == 0)
+		if (!adj_used(t, e))
 			continue;
-		memset(&p, 0, sizeof(p));
-		p.len = e->len;
-		memcpy(p.a, e->a, t->abytes);
-		j = adj_slot(&n, &p, &found);
-		d = adj_at(&n, j);
-		memcpy(d, e, t->esz);
+		j = adj_slot(&n, e, adj_len(t, e), &found);
+		memcpy(adj_at(&n, j), e, t->esz);
 	}
 	free(t->mem);
 	t->mem = n.mem;
 	t->cap = n.cap;
 }
 
-static struct adj_ent *
+static uint8_t *
 adj_find(struct adj_tab *t, const struct prefix *p)
 {
 	size_t i;
@@ -154,26 +190,26 @@ adj_find(struct adj_tab *t, const struct prefix *p)
 
 	if (t->cap == 0)
 		return NULL;
-	i = adj_slot(t, p, &found);
+	i = adj_slot(t, p->a, p->len, &found);
 	return found ? adj_at(t, i) : NULL;
 }
 
-static struct adj_ent *
+static uint8_t *
 adj_get(struct adj_tab *t, const struct prefix *p)
 {
-	struct adj_ent *e;
+	uint8_t *e;
 	size_t i;
 	int found;
 
 	if ((t->used + 1) * 4 > t->cap * 3)
 		adj_grow(t);
-	i = adj_slot(t, p, &found);
+	i = adj_slot(t, p->a, p->len, &found);
 	e = adj_at(t, i);
 	if (!found) {
 		memset(e, 0, t->esz);
-		e->len = p->len;
-		memcpy(e->a, p->a, t->abytes);
-		e->flags = ADJ_USED;
+		memcpy(e, p->a, t->abytes);
+		e[t->abytes] = p->len;
+		e[t->abytes + 1] = ADJ_USED;
 		t->used++;
 	}
 	return e;
@@ -181,17 +217,17 @@ adj_get(struct adj_tab *t, const struct prefix *p)
 
 /* Remove e, shifting later members of its run back (no tombstones). */
 static void
-adj_del(struct adj_tab *t, struct adj_ent *e)
+adj_del(struct adj_tab *t, uint8_t *e)
 {
-	size_t i = (size_t)((uint8_t *)e - t->mem) / t->esz, j, k;
-	struct adj_ent *x;
+	size_t i = (size_t)(e - t->mem) / t->esz, j, k;
+	uint8_t *x;
 
 	t->used--;
 	for (j = adj_next(t, i);; j = adj_next(t, j)) {
 		x = adj_at(t, j);
-		if (x->flags == 0)
+		if (!adj_used(t, x))
 			break;
-		k = adj_home(t, adj_hash(x->a, t->abytes, x->len));
+		k = adj_home(t, adj_hash(x, t->abytes, adj_len(t, x)));
 		/* Move x into the hole when its home is not in (i, j]. */
 		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
 			memcpy(adj_at(t, i), x, t->esz);
@@ -216,18 +252,20 @@ adjout_new(void)
 void
 adjout_free(struct adjout *o)
 {
-	struct adj_ent *e;
-	size_t t, i;
+	struct adj_tab *t;
+	uint8_t *e;
+	size_t k, i;
 
 	if (o == NULL)
 		return;
-	for (t = 0; t < 2; t++) {
-		for (i = 0; i < o->tab[t].cap; i++) {
-			e = adj_at(&o->tab[t], i);
-			if (e->flags != 0 && e->attrs != NULL)
-				attr_unref(e->attrs);
+	for (k = 0; k < 2; k++) {
+		t = &o->tab[k];
+		for (i = 0; i < t->cap; i++) {
+			e = adj_at(t, i);
+			if (adj_used(t, e) && adj_attrs(t, e) != NULL)
+				attr_unref(adj_attrs(t, e));
 		}
-		free(o->tab[t].mem);
+		free(t->mem);
 	}
 	adjout_drop_pending(o);
 	free(o);
@@ -310,34 +348,35 @@ adjout_npending(const struct adjout *o)
 struct attrs *
 adjout_sent(struct adjout *o, const struct prefix *p)
 {
-	struct adj_ent *e = adj_find(&o->tab[spk_afi(p->af)], p);
+	struct adj_tab *t = &o->tab[spk_afi(p->af)];
+	uint8_t *e = adj_find(t, p);
 
-	return e != NULL ? e->attrs : NULL;
+	return e != NULL ? adj_attrs(t, e) : NULL;
 }
 
 void
 adjout_set(struct adjout *o, const struct prefix *p, struct attrs *a)
 {
 	struct adj_tab *t = &o->tab[spk_afi(p->af)];
-	struct adj_ent *e;
+	struct attrs *old;
+	uint8_t *e;
 
 	if (a == NULL) {
 		if ((e = adj_find(t, p)) == NULL)
 			return;
-		if (e->attrs != NULL) {
-			attr_unref(e->attrs);
-			e->attrs = NULL;
+		if ((old = adj_attrs(t, e)) != NULL) {
+			attr_unref(old);
 			t->sent--;
 		}
 		adj_del(t, e);
 		return;
 	}
 	e = adj_get(t, p);
-	if (e->attrs != NULL)
-		attr_unref(e->attrs);
+	if ((old = adj_attrs(t, e)) != NULL)
+		attr_unref(old);
 	else
 		t->sent++;
-	e->attrs = a;
+	adj_set_attrs(t, e, a);
 }
 
 size_t

@@ -189,13 +189,6 @@ void	 import_refilter(struct peer *);
 /* ---- adjout.c ---- */
 #define ADJ_USED	0x01
 
-struct adj_ent {
-	struct attrs	*attrs;		/* what was sent, NULL when nothing */
-	uint8_t		 len;
-	uint8_t		 flags;
-	uint8_t		 a[16];		/* only addr_bytes(af) are stored */
-};
-
 struct adjout *adjout_new(void);
 void	 adjout_free(struct adjout *);
 /*
