@@ -1,0 +1,291 @@
+"""bgpd's API-server source end to end, against the stand-in API server.
+
+Three network namespaces: K holds a bridge and the stand-in; A and B are two
+hosts on that bridge, each running bgpd --kubeconfig. Resources go in with
+kubectl; the test checks with kubectl that the session gets its finalizers
+and conditions, that a peering policy's generated session is written by the
+Lease holder, and that deleting a session completes (both speakers remove
+their finalizers) and the peers are gone from both speakers.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BGPD = os.path.join(ROOT, "build", "bgpd")
+CRDS = os.path.join(ROOT, "manifests", "crds")
+PY = "/usr/bin/python3"
+TOKEN = "controller-test-token"
+PFX = "ka%d-" % os.getpid()
+NET = "10.77.0."
+METRICS = "127.0.0.1:18082"
+
+MANIFESTS = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPConfiguration
+metadata: {name: default}
+spec:
+  asNumber: 65000
+  listenPort: 1790
+  addressFamilies: [{afi: IPv4, safi: Unicast}]
+---
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPEndpoint
+metadata: {name: node-a, labels: {role: node}}
+spec:
+  address: %(net)s2
+  asNumber: 65000
+  addressFamilies: [{afi: IPv4, safi: Unicast}]
+---
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPEndpoint
+metadata: {name: node-b, labels: {role: node}}
+spec:
+  address: %(net)s3
+  asNumber: 65000
+  addressFamilies: [{afi: IPv4, safi: Unicast}]
+---
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPSession
+metadata: {name: a-b}
+spec: {localEndpoint: node-a, remoteEndpoint: node-b, holdTime: 9, keepaliveTime: 3}
+""" % {"net": NET}
+
+POLICY = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPPeeringPolicy
+metadata: {name: mesh}
+spec:
+  selector: {matchLabels: {role: node}}
+  sessionTemplate: {holdTime: 9, keepaliveTime: 3}
+"""
+
+
+def sh(*args, check=True, **kw):
+    r = subprocess.run(list(args), capture_output=True, text=True, **kw)
+    if check and r.returncode != 0:
+        raise AssertionError("%s: exit %d: %s%s" % (" ".join(args), r.returncode,
+                                                  r.stdout, r.stderr))
+    return r
+
+
+def poll(what, fn, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for %s; last seen: %r" % (what, last))
+
+
+class Lab:
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.ns = {n: PFX + n for n in ("k", "a", "b")}
+        self.procs = {}
+        self.logs = {}
+        self.kubeconfig = os.path.join(tmp, "kubeconfig")
+
+    def netns(self):
+        k = self.ns["k"]
+        for n in self.ns.values():
+            sh("ip", "netns", "add", n)
+            sh("ip", "-n", n, "link", "set", "lo", "up")
+        sh("ip", "-n", k, "link", "add", "br0", "type", "bridge")
+        sh("ip", "-n", k, "addr", "add", NET + "1/24", "dev", "br0")
+        sh("ip", "-n", k, "link", "set", "br0", "up")
+        for i, side in ((2, "a"), (3, "b")):
+            n = self.ns[side]
+            sh("ip", "link", "add", PFX + side, "netns", k, "type", "veth",
+               "peer", "name", "eth0", "netns", n)
+            sh("ip", "-n", k, "link", "set", PFX + side, "master", "br0", "up")
+            sh("ip", "-n", n, "addr", "add", NET + "%d/24" % i, "dev", "eth0")
+            sh("ip", "-n", n, "link", "set", "eth0", "up")
+
+    def start(self, name, ns, args):
+        log = open(os.path.join(self.tmp, name + ".log"), "ab")
+        self.logs[name] = log.name
+        self.procs[name] = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns[ns]] + args,
+            stdout=log, stderr=subprocess.STDOUT)
+
+    def apiserver(self):
+        port_file = os.path.join(self.tmp, "port")
+        self.start("apiserver", "k", [
+            PY, os.path.join(HERE, "apiserver.py"), "--bind", NET + "1",
+            "--port", "0", "--crds", CRDS, "--token", TOKEN,
+            "--extra-san", NET + "1",
+            "--kubeconfig-out", self.kubeconfig, "--port-file", port_file,
+            "--cert-dir", os.path.join(self.tmp, "certs"),
+            "--bookmark-interval", "0.5"])
+        poll("the stand-in's port file", lambda: os.path.exists(port_file))
+
+    def bgpd(self, side):
+        self.start("bgpd-" + side, side, [
+            BGPD, "--kubeconfig", self.kubeconfig, "--local-endpoint",
+            "node-" + side, "--no-fib", "--metrics-addr", METRICS,
+            "--health-addr", "127.0.0.1:18083", "--lease-namespace",
+            "bgp-system", "--log-level", "debug"])
+
+    def stop(self, name, sig=signal.SIGTERM):
+        p = self.procs.pop(name, None)
+        if p is None:
+            return None
+        if p.poll() is None:
+            p.send_signal(sig)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        return p.returncode
+
+    def kubectl(self, *args, check=True, stdin=None):
+        return sh("ip", "netns", "exec", self.ns["k"], "kubectl",
+                  "--kubeconfig", self.kubeconfig, *args, check=check,
+                  input=stdin, timeout=60)
+
+    def get(self, kind, name, ns=None):
+        args = ["get", kind, name, "-o", "json"] + (["-n", ns] if ns else [])
+        r = self.kubectl(*args, check=False)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
+    def neighbors(self, side):
+        r = sh("ip", "netns", "exec", self.ns[side], BGPD, "show",
+               "neighbors", "--server", METRICS, "--json", check=False)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
+    def tail(self):
+        out = []
+        for name, path in self.logs.items():
+            with open(path, errors="replace") as f:
+                out.append("==== %s\n%s" % (name, "".join(f.readlines()[-40:])))
+        return "\n".join(out)
+
+    def teardown(self):
+        for name in [n for n in self.procs if n.startswith("bgpd")]:
+            self.stop(name)
+        self.stop("apiserver")
+        for n in self.ns.values():
+            sh("ip", "netns", "del", n, check=False)
+
+
+def cond(obj, type_):
+    for c in (obj or {}).get("status", {}).get("conditions", []):
+        if c.get("type") == type_:
+            return c
+    return None
+
+
+def peer_names(doc):
+    if doc is None:
+        return None
+    items = doc.get("neighbors", doc) if isinstance(doc, dict) else doc
+    return sorted(n.get("name", n.get("session", "")) for n in items)
+
+
+@pytest.fixture
+def lab():
+    if os.geteuid() != 0:
+        pytest.skip("needs root for network namespaces")
+    for tool in ("ip", "kubectl"):
+        if shutil.which(tool) is None:
+            pytest.skip("%s not installed" % tool)
+    if not os.access(BGPD, os.X_OK):
+        pytest.skip("build/bgpd not built (run make)")
+    tmp = tempfile.mkdtemp(prefix=PFX)
+    lab = Lab(tmp)
+    try:
+        lab.netns()
+        lab.apiserver()
+        yield lab
+    except BaseException:
+        print(lab.tail())
+        raise
+    finally:
+        lab.teardown()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_session_lifecycle(lab):
+    lab.kubectl("create", "namespace", "bgp-system", check=False)
+    lab.kubectl("apply", "-f", "-", stdin=MANIFESTS)
+    lab.bgpd("a")
+    lab.bgpd("b")
+    try:
+        s = poll("both finalizers on a-b", lambda: (lambda o: o if o and len(
+            o["metadata"].get("finalizers", [])) == 2 else None)(
+            lab.get("bgpsession", "a-b")))
+        assert sorted(s["metadata"]["finalizers"]) == [
+            "bgp.miloapis.com/speaker-node-a", "bgp.miloapis.com/speaker-node-b"]
+        s = poll("a-b Configured and SessionEstablished", lambda: (
+            lambda o: o if (cond(o, "Configured") or {}).get("status") == "True"
+            and (cond(o, "SessionEstablished") or {}).get("status") == "True"
+            else None)(lab.get("bgpsession", "a-b")))
+        est = cond(s, "SessionEstablished")
+        assert est["reason"] == "Established"
+        assert est["observedGeneration"] == s["metadata"]["generation"]
+        for ep in ("node-a", "node-b"):
+            e = poll("SpeakerReady on " + ep, lambda: lab.get("bgpendpoint", ep))
+            assert (cond(e, "SpeakerReady") or {}).get("status") == "True", e
+        cfg = lab.get("bgpconfiguration", "default")
+        assert cfg["status"]["observedASNumber"] == 65000
+        assert cond(cfg, "SpeakerReady")["status"] == "True"
+        assert poll("a-b on speaker a", lambda: peer_names(lab.neighbors("a")) == ["a-b"])
+
+        # Deleting completes only once both speakers removed their finalizer.
+        r = lab.kubectl("delete", "bgpsession", "a-b", "--timeout=30s", check=False)
+        assert r.returncode == 0, r.stderr
+        assert lab.get("bgpsession", "a-b") is None
+        for side in ("a", "b"):
+            poll("a-b gone from speaker " + side, lambda: peer_names(
+                lab.neighbors(side)) == [])
+
+        # A generated session (for the same pair, so only once a-b is gone),
+        # written by whichever speaker holds the Lease.
+        lab.kubectl("apply", "-f", "-", stdin=POLICY)
+        g = poll("the generated session established", lambda: (
+            lambda o: o if (cond(o, "SessionEstablished") or {}).get("status")
+            == "True" else None)(lab.get("bgpsession", "session-node-a-node-b")))
+        assert g["metadata"]["labels"]["bgp.miloapis.com/policy"] == "mesh"
+        assert len(g["metadata"]["finalizers"]) == 2
+        owner = g["metadata"]["ownerReferences"][0]
+        assert owner["kind"] == "BGPPeeringPolicy" and owner["controller"] is True
+        lease = lab.get("lease", "bgp-peering-policy", ns="bgp-system")
+        assert lease["spec"]["holderIdentity"].startswith("node-")
+        pp = poll("policy status", lambda: (lambda o: o if o.get("status", {}).get(
+            "activeSessions") == 1 else None)(lab.get("bgppeeringpolicy", "mesh")))
+        assert pp["status"]["matchedEndpoints"] == 2
+        assert cond(pp, "InvalidConfig")["status"] == "False"
+
+        for side in ("a", "b"):
+            poll("the generated session on speaker " + side, lambda: peer_names(
+                lab.neighbors(side)) == ["session-node-a-node-b"])
+
+        # The policy's session goes with the policy.
+        lab.kubectl("delete", "bgppeeringpolicy", "mesh", "--timeout=30s")
+        poll("the generated session deleted", lambda: lab.get(
+            "bgpsession", "session-node-a-node-b") is None)
+        for side in ("a", "b"):
+            poll("no peers on speaker " + side, lambda: peer_names(
+                lab.neighbors(side)) == [])
+
+        # Shutdown releases the Lease at once.
+        for side in ("a", "b"):
+            assert lab.stop("bgpd-" + side) == 0
+        lease = lab.get("lease", "bgp-peering-policy", ns="bgp-system")
+        assert lease["spec"].get("holderIdentity", "") == ""
+    except BaseException:
+        print(lab.tail())
+        raise
