@@ -21,7 +21,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-BGPD = os.path.join(ROOT, "build", "bgpd")
+BGPD = os.environ.get("BGPD", os.path.join(ROOT, "build", "bgpd"))
 CRDS = os.path.join(ROOT, "manifests", "crds")
 PY = "/usr/bin/python3"
 TOKEN = "controller-test-token"
@@ -286,6 +286,10 @@ def test_session_lifecycle(lab):
             assert lab.stop("bgpd-" + side) == 0
         lease = lab.get("lease", "bgp-peering-policy", ns="bgp-system")
         assert lease["spec"].get("holderIdentity", "") == ""
+        for side in ("a", "b"):
+            with open(lab.logs["bgpd-" + side], errors="replace") as f:
+                log = f.read()
+            assert "Sanitizer" not in log and "runtime error" not in log, log
     except BaseException:
         print(lab.tail())
         raise
