@@ -13,3 +13,5 @@ ${CC:-cc} -O2 -g $W -Wno-unused-function -I. $(pkg-config --cflags $P) \
 	$(pkg-config --libs $P)
 ${CC:-cc} -O2 -g $W -Wno-unused-function -I. $(pkg-config --cflags $P) \
 	-o "$out/bare" bench/fib/bare.c $(pkg-config --libs $P)
+${CC:-cc} -O2 -g $W -I. $(pkg-config --cflags $P) \
+	-o "$out/kcount" bench/fib/kcount.c $(pkg-config --libs $P)
