@@ -70,6 +70,17 @@ api_log_errors(const struct kerrs *errs, const char *kind, const char *name)
 	    "error=%s", kind, name ? name : "-", log_q(msg, q, sizeof(q)));
 }
 
+static const char *
+api_first_error(const struct kerrs *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->v[i].fatal)
+			return e->v[i].msg;
+	return "";
+}
+
 static void
 api_put(struct kube_api *a, enum kind_idx k, const json_t *obj)
 {
@@ -88,6 +99,10 @@ api_put(struct kube_api *a, enum kind_idx k, const json_t *obj)
 		kerr_clear(&errs);
 		return;
 	}
+	if (kerr_nfatal(&errs) > 0)
+		events_post(a->events, kind_at(k)->kind, obj, 1,
+		    "InvalidConfig", "Validate", "refused; the last valid version "
+		    "stays in force: %s", api_first_error(&errs));
 	if (k == KIND_SESSION && !api_session_usable(a, obj))
 		store_del(a->store, k, v.name);
 	else {
@@ -236,6 +251,7 @@ api_start(struct kube_api *a)
 	id = kube_asprintf("%s-%ld", a->local, (long)getpid());
 	a->lease = lease_new(a->base, a->http, a->lease_ns, id,
 	    api_lease_changed, a);
+	a->events = events_new(a->base, a->http, a->local);
 	free(id);
 	a->ev_build = evtimer_new(a->base, api_build_cb, a);
 	a->ev_resync = event_new(a->base, -1, EV_PERSIST, api_resync_cb, a);
@@ -291,6 +307,7 @@ kube_api_free(struct kube_api *a)
 	for (k = 0; k < KIND_N; k++)
 		informer_free(a->inf[k]);
 	writer_free(a->writer);
+	events_free(a->events);
 	kube_http_free(a->http);
 	if (a->ev_build)
 		event_free(a->ev_build);
@@ -327,10 +344,31 @@ kube_api_status(struct kube_api *a, const char *kind)
 	return json_deep_copy(a->out.status[k->idx]);
 }
 
+static void
+api_peer_event(struct kube_api *a, const char *session, enum bgp_state to,
+    const char *reason)
+{
+	const char *prev = json_string_value(json_object_get(json_object_get(
+	    a->peers, session), "state"));
+	int was_up = prev != NULL && strcmp(prev, "Established") == 0;
+	const json_t *o = informer_get(a->inf[KIND_SESSION], session);
+
+	if (o == NULL || was_up == (to == BGP_ESTABLISHED))
+		return;
+	if (to == BGP_ESTABLISHED)
+		events_post(a->events, "BGPSession", o, 0, "SessionEstablished",
+		    "Connect", "session established (speaker %s)", a->local);
+	else
+		events_post(a->events, "BGPSession", o, 1, "SessionLost",
+		    "Disconnect", "session lost (speaker %s): %s", a->local,
+		    reason && *reason ? reason : bgp_state_name(to));
+}
+
 void
 kube_api_peer_state(struct kube_api *a, const char *session,
     enum bgp_state to, const char *reason)
 {
+	api_peer_event(a, session, to, reason);
 	json_object_set_new(a->peers, session, json_pack("{s:s, s:s}",
 	    "state", bgp_state_name(to), "reason", reason ? reason : ""));
 	api_dirty(a);

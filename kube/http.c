@@ -29,6 +29,7 @@ struct kube_http {
 	struct kubeconfig	*kc;
 	CURLM			*multi;
 	struct event		*timer;
+	struct kube_req		*reqs;		/* running */
 };
 
 struct kube_req {
@@ -44,6 +45,7 @@ struct kube_req {
 	kube_http_done_cb	 done_cb;
 	void			*arg;
 	char			 err[CURL_ERROR_SIZE];
+	struct kube_req		*prev, *next;
 };
 
 /* Per socket: the event curl asked us to wait for. */
@@ -130,6 +132,12 @@ http_multi_timer(CURLM *m, long ms, void *userp)
 static void
 http_req_free(struct kube_req *r)
 {
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		r->h->reqs = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
 	curl_multi_remove_handle(r->h->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->hdrs);
@@ -293,6 +301,10 @@ http_start(struct kube_http *h, const char *method, const char *path,
 	}
 	http_tls(h, r->easy);
 	free(url);
+	r->next = h->reqs;
+	if (h->reqs)
+		h->reqs->prev = r;
+	h->reqs = r;
 	if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK)
 		fatal("%s: curl_multi_add_handle failed", __func__);
 	return r;
@@ -359,12 +371,13 @@ kube_http_new(struct event_base *base, struct kubeconfig *kc)
 	return h;
 }
 
-/* Every request must have been cancelled or finished first. */
 void
 kube_http_free(struct kube_http *h)
 {
 	if (h == NULL)
 		return;
+	while (h->reqs != NULL)
+		http_req_free(h->reqs);
 	curl_multi_cleanup(h->multi);
 	event_free(h->timer);
 	free(h);

@@ -386,7 +386,10 @@ struct kube_req *kube_http_request(struct kube_http *, const char *method,
 /* A streamed GET: lines go to line_cb (the body is not kept for done). */
 struct kube_req *kube_http_stream(struct kube_http *, const char *path,
 	    kube_http_line_cb, kube_http_done_cb, void *arg);
-/* Abort without calling back; never from the request's own callbacks. */
+/*
+ * Abort without calling back; never from the request's own callbacks.
+ * kube_http_free aborts whatever is still running the same way.
+ */
 void	 kube_http_cancel(struct kube_req *);
 /* URL-encode a query value into a new string. */
 char	*kube_http_escape(const char *);
@@ -457,6 +460,17 @@ int		 lease_held(const struct lease *);
 void		 lease_release(struct lease *);
 void		 lease_free(struct lease *);
 
+/* event.c: events.k8s.io/v1 Events, queued and rate-limited. */
+struct events;
+struct events	*events_new(struct event_base *, struct kube_http *,
+		    const char *instance);
+void		 events_free(struct events *);
+/* About obj (its metadata), of kind; safe inside watch callbacks. */
+void		 events_post(struct events *, const char *kind,
+		    const json_t *obj, int warning, const char *reason,
+		    const char *action, const char *fmt, ...)
+		    __attribute__((format(printf, 7, 8)));
+
 /* ppctl.c: the Lease holder writes the sessions policies generate. */
 struct kube_api;
 void	 ppctl_run(struct kube_api *);
@@ -479,6 +493,7 @@ struct kube_api {
 	struct kube_http	*http;
 	struct writer		*writer;
 	struct lease		*lease;
+	struct events		*events;
 	struct informer		*inf[KIND_N];
 	struct api_inf		 ia[KIND_N];
 	struct store		*store;

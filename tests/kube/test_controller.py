@@ -243,6 +243,14 @@ def test_session_lifecycle(lab):
         assert cfg["status"]["observedASNumber"] == 65000
         assert cond(cfg, "SpeakerReady")["status"] == "True"
         assert poll("a-b on speaker a", lambda: peer_names(lab.neighbors("a")) == ["a-b"])
+        ev = poll("a SessionEstablished event about a-b", lambda: [
+            e for e in json.loads(lab.kubectl(
+                "get", "events.v1.events.k8s.io", "-n", "default", "-o",
+                "json").stdout)["items"]
+            if e.get("reason") == "SessionEstablished"
+            and e["regarding"]["name"] == "a-b"])
+        assert ev[0]["regarding"]["kind"] == "BGPSession"
+        assert ev[0]["type"] == "Normal"
 
         # Deleting completes only once both speakers removed their finalizer.
         r = lab.kubectl("delete", "bgpsession", "a-b", "--timeout=30s", check=False)
