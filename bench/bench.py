@@ -322,7 +322,10 @@ def run_one(name, a, tmp):
         pr = collector.last_progress
         if t_all is None:
             got = f"{pr[2]} v4 + {pr[3]} v6" if pr else "nothing"
-            res["error"] = f"announce timed out after {timeout} s (collector had {got})"
+            if collector.p.poll() is not None or feeder.p.poll() is not None:
+                res["error"] = f"session lost during the announce (collector had {got})"
+            else:
+                res["error"] = f"announce timed out after {timeout} s (collector had {got})"
             if daemon:
                 res["cpu_announce_s"] = cpu1 - cpu0
                 res["rss_peak_mib"] = status_kib(pids(), "VmHWM") / 1024
@@ -350,7 +353,10 @@ def run_one(name, a, tmp):
         if t_none is None:
             pr = collector.last_progress
             got = f"{pr[2]} v4 + {pr[3]} v6 left" if pr else "?"
-            res["error"] = f"withdraw timed out after {timeout} s ({got})"
+            if collector.p.poll() is not None or feeder.p.poll() is not None:
+                res["error"] = f"session lost during the withdraw ({got})"
+            else:
+                res["error"] = f"withdraw timed out after {timeout} s ({got})"
             return res
         res["withdraw_s"] = t_none - t0w
         return res
