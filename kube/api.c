@@ -201,10 +201,18 @@ kube_api_resync(struct kube_api *a)
 		informer_resync(a->inf[k]);
 }
 
+/*
+ * A write failed earlier and may be retried now. Forget the views we
+ * believe written, so shared status that did not get through is
+ * recomputed against what the server holds.
+ */
 static void
 api_again(void *arg)
 {
-	api_dirty(arg);
+	struct kube_api *a = arg;
+
+	json_object_clear(a->views);
+	api_dirty(a);
 }
 
 static int

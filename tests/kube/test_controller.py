@@ -161,6 +161,13 @@ class Lab:
         r = self.kubectl(*args, check=False)
         return json.loads(r.stdout) if r.returncode == 0 else None
 
+    def admin(self, what):
+        with open(os.path.join(self.tmp, "port")) as f:
+            port = f.read().strip()
+        sh("ip", "netns", "exec", self.ns["k"], "curl", "-sfk", "-X", "POST",
+           "-H", "Authorization: Bearer " + TOKEN,
+           "https://%s1:%s/_standin/%s" % (NET, port, what))
+
     def neighbors(self, side):
         r = sh("ip", "netns", "exec", self.ns[side], BGPD, "show",
                "neighbors", "--server", METRICS, "--json", check=False)
@@ -216,6 +223,11 @@ def lab():
     finally:
         lab.teardown()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def established(obj):
+    return obj if ((cond(obj, "Configured") or {}).get("status") == "True" and
+                   (cond(obj, "SessionEstablished") or {}).get("status") == "True") else None
 
 
 def test_session_lifecycle(lab):
@@ -298,6 +310,35 @@ def test_session_lifecycle(lab):
             with open(lab.logs["bgpd-" + side], errors="replace") as f:
                 log = f.read()
             assert "Sanitizer" not in log and "runtime error" not in log, log
+    except BaseException:
+        print(lab.tail())
+        raise
+
+
+def test_recovers_after_compaction(lab):
+    """A speaker that missed a deletion behind a compacted history (its
+    watch resumes with 410 Gone) relists, notices the deletion, tears the
+    peer down and removes its finalizer."""
+    lab.kubectl("apply", "-f", "-", stdin=MANIFESTS)
+    lab.bgpd("a")
+    lab.bgpd("b")
+    try:
+        poll("a-b established", lambda: established(lab.get("bgpsession", "a-b")))
+        lab.procs["bgpd-b"].send_signal(signal.SIGSTOP)
+        try:
+            lab.kubectl("delete", "bgpsession", "a-b", "--wait=false")
+            s = poll("a's finalizer removed", lambda: (lambda o: o if o and len(
+                o["metadata"].get("finalizers", [])) == 1 else None)(
+                lab.get("bgpsession", "a-b")))
+            assert s["metadata"]["finalizers"] == ["bgp.miloapis.com/speaker-node-b"]
+            for what in ("compact", "cut-watches"):
+                lab.admin(what)
+        finally:
+            lab.procs["bgpd-b"].send_signal(signal.SIGCONT)
+        poll("a-b deleted", lambda: lab.get("bgpsession", "a-b") is None)
+        poll("no peers on speaker b", lambda: peer_names(lab.neighbors("b")) == [])
+        with open(lab.logs["bgpd-b"]) as f:
+            assert "listing again" in f.read()
     except BaseException:
         print(lab.tail())
         raise
