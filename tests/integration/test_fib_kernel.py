@@ -280,10 +280,15 @@ def test_fib_restart_keeps_routes(topo, make_fib_bgpd, bgpd_path):
     a.run(["ip", "route", "add", stale, "via", b.v4, "proto", "196"])
     assert sorted(kroutes(a, 4)) == sorted(keep + [stale])
     mon = RouteMonitor(a)
-    # Let the monitor subscribe before anything changes.
-    wait_until(lambda: a.run(["ip", "route", "replace", "10.250.0.0/24",
-                              "via", b.v4]) and "10.250.0.0/24" in
-               "\n".join(mon.lines()), timeout=10, what="ip monitor running")
+    # Let the monitor subscribe before anything changes: add probe routes
+    # (a new one each time, each a fresh event) until it prints one.
+    probes = iter(range(1, 250))
+
+    def monitor_up():
+        a.run(["ip", "route", "add", "10.250.%d.0/24" % next(probes),
+               "via", b.v4])
+        return "10.250." in "\n".join(mon.lines())
+    wait_until(monitor_up, timeout=20, what="ip monitor running")
     again = make_fib_bgpd(a, "node-a", None)
     again.wait_neighbor("a-bird")
     wait_no_kroute(a, stale, timeout=90, on_fail=again.diag)
