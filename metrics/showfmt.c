@@ -253,6 +253,15 @@ showfmt_rib(FILE *f, json_t *doc)
 			    showfmt_str(r, "prefix") : "", p);
 	fprintf(f, "Status: *> best, * usable, f filtered\n");
 	showfmt_print(f, &t);
+	/* Best paths the kernel does not hold, and why. */
+	json_array_foreach(json_object_get(doc, "routes"), i, r) {
+		const char *fib = showfmt_str(r, "fib");
+
+		if (strncmp(fib, "held", 4) == 0 ||
+		    strcmp(fib, "pending") == 0)
+			fprintf(f, "%s not in the kernel: %s\n",
+			    showfmt_str(r, "prefix"), fib);
+	}
 }
 
 /* "Type=Status,..." for the table; the not-True ones go to the notes. */

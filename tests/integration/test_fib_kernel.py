@@ -191,6 +191,9 @@ def test_fib_recursive_nexthop(topo, make_fib_bgpd):
                       what="route held", on_fail=bgpd.diag)
     assert "172.16.5.9" in held, held
     assert pfx not in kroutes(a, 4)
+    # The plain table says so too.
+    out = bgpd.show("rib", "ipv4", js=False).stdout
+    assert "%s not in the kernel: held:" % pfx in out, out
     wait_until(lambda: metric(bgpd, "bgp_fib_routes_held") == 1, timeout=10,
                what="bgp_fib_routes_held 1", on_fail=bgpd.diag)
 
