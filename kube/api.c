@@ -202,16 +202,17 @@ kube_api_resync(struct kube_api *a)
 }
 
 /*
- * A write failed earlier and may be retried now. Forget the views we
- * believe written, so shared status that did not get through is
- * recomputed against what the server holds.
+ * The writer asks for a recomputation. After a failed write, also forget
+ * the views we believe written, so shared status that did not get through
+ * is recomputed against what the server holds.
  */
 static void
-api_again(void *arg)
+api_again(void *arg, int failed)
 {
 	struct kube_api *a = arg;
 
-	json_object_clear(a->views);
+	if (failed)
+		json_object_clear(a->views);
 	api_dirty(a);
 }
 

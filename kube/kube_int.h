@@ -431,9 +431,12 @@ void		 informer_resync(struct informer *);
 
 /* writer.c: merge patches sent one at a time per object, retried. */
 struct writer;
-/* again: called when a write failed and its back-off is over. */
+/*
+ * again(arg, failed): recompute and hand over what is wanted now; failed
+ * when a write failed and its back-off is over.
+ */
 struct writer	*writer_new(struct event_base *, struct kube_http *,
-		    void (*again)(void *), void *arg);
+		    void (*again)(void *, int failed), void *arg);
 void		 writer_free(struct writer *);
 /*
  * Send patch (taken over) to path as a merge patch, unless a write of key

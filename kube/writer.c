@@ -6,7 +6,9 @@
  * the last one sent for the same object version is not sent again (the
  * watch has not shown the write yet). A failed write backs off per object
  * and asks the caller to recompute when the back-off is over, so what is
- * finally sent is always the newest wish, never a stale queued one.
+ * finally sent is always the newest wish, never a stale queued one. A wish
+ * that arrived while a write of the same object was in flight is not
+ * queued either: the caller is asked to recompute once the write is done.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,7 @@
 struct writer {
 	struct event_base	*base;
 	struct kube_http	*http;
-	void			(*again)(void *);
+	void			(*again)(void *, int failed);
 	void			*arg;
 	/* key -> {"inflight", "rv", "patch", "due", "bo"} */
 	json_t			*keys;
@@ -55,7 +57,7 @@ writer_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	w->again(w->arg);
+	w->again(w->arg, 1);
 }
 
 static void
@@ -95,10 +97,13 @@ writer_done(void *arg, long status, const char *body, size_t len,
 	struct writer *w = r->w;
 	json_t *k = json_object_get(w->keys, r->key);
 
+	int dropped = json_is_true(json_object_get(k, "dropped"));
+
 	(void)body;
 	(void)len;
 	writer_unlink(w, r);
 	json_object_del(k, "inflight");
+	json_object_del(k, "dropped");
 	if (status >= 200 && status < 300 && json_is_null(json_object_get(k,
 	    "rv"))) {
 		/* No version to wait for (create, delete): forget it. */
@@ -115,9 +120,14 @@ writer_done(void *arg, long status, const char *body, size_t len,
 		json_object_del(k, "patch");
 		log_info("API server write conflict; recomputing",
 		    "object=%s", r->key);
-		w->again(w->arg);
-	} else
+		dropped = 1;
+	} else {
 		writer_failed(w, k, r->key, status, err);
+		dropped = 0;	/* the back-off timer asks again */
+	}
+	/* A newer wish came while this write was in flight. */
+	if (dropped)
+		w->again(w->arg, 0);
 	free(r->key);
 	free(r);
 }
@@ -146,6 +156,8 @@ writer_send(struct writer *w, const char *key, const char *method,
 	jrv = rv ? json_string(rv) : json_null();
 	same = json_equal(json_object_get(k, "patch"), patch) &&
 	    json_equal(json_object_get(k, "rv"), jrv);
+	if (!same && json_is_true(json_object_get(k, "inflight")))
+		json_object_set_new(k, "dropped", json_true());
 	if (same || json_is_true(json_object_get(k, "inflight")) ||
 	    json_integer_value(json_object_get(k, "due")) > writer_now_ms()) {
 		json_decref(jrv);
@@ -171,7 +183,7 @@ writer_send(struct writer *w, const char *key, const char *method,
 
 struct writer *
 writer_new(struct event_base *base, struct kube_http *http,
-    void (*again)(void *), void *arg)
+    void (*again)(void *, int), void *arg)
 {
 	struct writer *w = kube_calloc(1, sizeof(*w));
 
