@@ -737,6 +737,11 @@ class Api:
                 return self.store.commit(rt, "MODIFIED", new, cur), 200
             if dry_run:
                 return cur, 200
+            if rt.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
+                # the CRD's cleanup finalizer: every instance goes first
+                for t in self.crd_types.get(name, []):
+                    for o in list(self.store.objs.get(t.key, {}).values()):
+                        self.store.commit(t, "DELETED", o, o)
             gone = self.store.commit(rt, "DELETED", cur, cur)
             if rt.builtin:
                 return {"kind": "Status", "apiVersion": "v1", "metadata": {},

@@ -700,6 +700,7 @@ def main(argv=None):
 
     def on_signal(signum, frame):
         stop.set()
+        store.stop_watches()
         threading.Thread(target=lambda: [s.shutdown() for s in servers], daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_signal)

@@ -178,7 +178,10 @@ class Store:
             return [(t, o, p) for (r, k, t, o, p) in self.history if r > rv and k == rtkey]
 
     def compact(self):
+        """Like the real server's compactor, which writes a key (one revision)
+        and compacts etcd up to it: every earlier resourceVersion is gone."""
         with self.lock:
+            self.rv += 1
             self.history = []
             self.compacted = self.rv
             self.dirty = True
