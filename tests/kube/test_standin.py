@@ -67,7 +67,7 @@ class Stream:
             for line in self.resp:
                 if line.strip():
                     self.q.put(json.loads(line))
-        except (OSError, ValueError, http.client.HTTPException):
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
             pass
         finally:
             self.closed.set()
@@ -514,6 +514,14 @@ def test_stats(apiserver):
     assert s["requests"]["list bgpsessions"] == 1
     assert s["requests"]["get bgpsessions"] == 1
     assert s["bytesIn"] > 0 and s["bytesOut"] > 0
+    assert s["bytes"]["create bgpsessions"]["in"] > 0
+    assert s["bytes"]["list bgpsessions"]["out"] > 0
+    w = Stream(apiserver, SESS + "?watch=1")
+    w.next()
+    s = apiserver.request("GET", "/_standin/stats").json
+    assert s["requests"]["watch bgpsessions"] == 1
+    assert s["bytes"]["watch bgpsessions"]["events"] == 1
+    w.close()
 
 
 # ---------------------------------------------------------------- leases, namespaces

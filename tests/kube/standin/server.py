@@ -36,26 +36,39 @@ class Stats:
     def reset(self):
         with self.lock:
             self.requests = {}
+            self.bytes = {}
             self.bytes_in = 0
             self.bytes_out = 0
             self.watch_events = 0
             self.total = 0
 
-    def count(self, verb, resource):
+    def count(self, verb, resource, handler=None):
+        if handler is not None:
+            handler._stat_key = "%s %s" % (verb, resource)
+            if handler._body_len:
+                self.add_bytes(key=handler._stat_key)
+                with self.lock:
+                    self.bytes[handler._stat_key]["in"] += handler._body_len
         with self.lock:
             k = "%s %s" % (verb, resource)
             self.requests[k] = self.requests.get(k, 0) + 1
             self.total += 1
 
-    def add_bytes(self, n_in=0, n_out=0, events=0):
+    def add_bytes(self, n_in=0, n_out=0, events=0, key=None):
         with self.lock:
             self.bytes_in += n_in
             self.bytes_out += n_out
             self.watch_events += events
+            if key:
+                b = self.bytes.setdefault(key, {"in": 0, "out": 0, "events": 0})
+                b["in"] += n_in
+                b["out"] += n_out
+                b["events"] += events
 
     def snapshot(self):
         with self.lock:
             return {"requests": dict(self.requests), "total": self.total,
+                    "bytes": {k: dict(v) for k, v in self.bytes.items()},
                     "bytesIn": self.bytes_in, "bytesOut": self.bytes_out,
                     "watchEvents": self.watch_events}
 
@@ -110,6 +123,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             n = int(self.headers.get("Content-Length") or 0)
             data = self.rfile.read(n) if n else b""
+        self._body_len = len(data)
         self.server.stats.add_bytes(n_in=len(data))
         return data
 
@@ -129,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        self.server.stats.add_bytes(n_out=len(data))
+        self.server.stats.add_bytes(n_out=len(data), key=self._stat_key)
 
     def _err(self, e):
         self._send(e.code, e.status())
@@ -163,6 +177,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method):
         self._audit = "%x" % (int(time.time() * 1e6) ^ id(self))
+        self._stat_key = None
+        self._body_len = 0
         url = urllib.parse.urlsplit(self.path)
         path = url.path.rstrip("/") or "/"
         params = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
@@ -173,7 +189,7 @@ class Handler(BaseHTTPRequestHandler):
             ok = self._authorized()
             public = path in ("/version", "/healthz", "/livez", "/readyz")
             if ok is False or (ok is None and not public):
-                self.server.stats.count("unauthorized", path)
+                self.server.stats.count("unauthorized", path, self)
                 self._send(401, {"kind": "Status", "apiVersion": "v1", "metadata": {},
                                  "status": "Failure", "message": "Unauthorized",
                                  "reason": "Unauthorized", "code": 401})
@@ -210,25 +226,25 @@ class Handler(BaseHTTPRequestHandler):
         segs = [s for s in path.split("/") if s]
         cfg = self.server.cfg
         if path == "/version":
-            self.server.stats.count("get", "version")
+            self.server.stats.count("get", "version", self)
             return self._send(200, VERSION_INFO)
         if path in ("/healthz", "/livez", "/readyz"):
             return self._send(200, b"ok", ctype="text/plain; charset=utf-8")
         if segs and segs[0] == "_standin":
             return self._admin(method, segs[1:], params)
         if path == "/api":
-            self.server.stats.count("discovery", path)
+            self.server.stats.count("discovery", path, self)
             host = self.headers.get("Host", "")
             return self._send(200, {"kind": "APIVersions", "versions": ["v1"],
                                     "serverAddressByClientCIDRs": [
                                         {"clientCIDR": "0.0.0.0/0", "serverAddress": host}]})
         if path == "/apis":
-            self.server.stats.count("discovery", path)
+            self.server.stats.count("discovery", path, self)
             with self.api.lock:
                 groups = self.api.groups()
             return self._send(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
         if segs and segs[0] == "openapi":
-            self.server.stats.count("openapi", path)
+            self.server.stats.count("openapi", path, self)
             if segs == ["openapi", "v3"]:
                 with self.api.lock:
                     return self._send(200, self.api.openapi_root())
@@ -252,7 +268,7 @@ class Handler(BaseHTTPRequestHandler):
             group, version, rest = "", segs[1], segs[2:]
         elif segs and segs[0] == "apis" and len(segs) >= 2:
             if len(segs) == 2:
-                self.server.stats.count("discovery", path)
+                self.server.stats.count("discovery", path, self)
                 with self.api.lock:
                     gs = [g for g in self.api.groups() if g["name"] == segs[1]]
                 if gs:
@@ -262,7 +278,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return self._not_found_path()
         if not rest:
-            self.server.stats.count("discovery", path)
+            self.server.stats.count("discovery", path, self)
             with self.api.lock:
                 rl = self.api.resource_list(group, version)
             if rl is None:
@@ -302,13 +318,13 @@ class Handler(BaseHTTPRequestHandler):
                               '"Ignore", "Strict", "Warn"' % fv)
         nsk = ns or ""
         if method == "GET" and watch:
-            self.server.stats.count("watch", resource)
+            self.server.stats.count("watch", resource, self)
             if name:
                 params["fieldSelector"] = ",".join(
                     x for x in [params.get("fieldSelector"), "metadata.name=" + name] if x)
             return self._watch(rt, ns, params, as_kind)
         if method == "GET" and name is None:
-            self.server.stats.count("list", resource)
+            self.server.stats.count("list", resource, self)
             items, meta = self.api.list(rt, ns, params)
             if as_kind == "Table":
                 return self._send(200, self.api.table(rt, items, meta,
@@ -320,7 +336,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {"kind": rt.list_kind, "apiVersion": rt.api_version,
                                     "metadata": meta, "items": items})
         if method == "GET":
-            self.server.stats.count("get", resource)
+            self.server.stats.count("get", resource, self)
             o = self.api.store.get(rt.key, nsk, name)
             if o is None:
                 raise not_found(rt, name)
@@ -333,20 +349,20 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, o)
         warn = []
         if method == "POST" and name is None:
-            self.server.stats.count("create", resource)
+            self.server.stats.count("create", resource, self)
             o, warn = self.api.create(rt, nsk, self._decode(body), dry, fv)
             return self._send(201, o, self._warn_headers(warn))
         if method == "PUT" and name is not None:
-            self.server.stats.count("update", resource)
+            self.server.stats.count("update", resource, self)
             o, warn = self.api.update(rt, nsk, name, self._decode(body), sub, dry, fv)
             return self._send(200, o, self._warn_headers(warn))
         if method == "PATCH" and name is not None:
-            self.server.stats.count("patch", resource)
+            self.server.stats.count("patch", resource, self)
             o, warn = self.api.patch(rt, nsk, name, body, self.headers.get("Content-Type"),
                                      sub, dry, fv)
             return self._send(200, o, self._warn_headers(warn))
         if method == "DELETE" and name is not None and sub is None:
-            self.server.stats.count("delete", resource)
+            self.server.stats.count("delete", resource, self)
             opts = self._decode(body) if body.strip() else {}
             for p in ("propagationPolicy", "gracePeriodSeconds", "orphanDependents"):
                 if p in params and p not in opts:
@@ -358,7 +374,7 @@ class Handler(BaseHTTPRequestHandler):
             o, code = self.api.delete(rt, nsk, name, opts, dry)
             return self._send(code, o)
         if method == "DELETE" and name is None:
-            self.server.stats.count("deletecollection", resource)
+            self.server.stats.count("deletecollection", resource, self)
             opts = self._decode(body) if body.strip() else {}
             if "propagationPolicy" in params:
                 opts["propagationPolicy"] = params["propagationPolicy"]
@@ -410,7 +426,7 @@ class Handler(BaseHTTPRequestHandler):
     def _chunk(self, data):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
-        self.server.stats.add_bytes(n_out=len(data))
+        self.server.stats.add_bytes(n_out=len(data), key=self._stat_key)
 
     def _watch(self, rt, ns, params, as_kind):
         api, store = self.api, self.api.store
@@ -473,7 +489,7 @@ class Handler(BaseHTTPRequestHandler):
                     typ in ("ADDED", "MODIFIED", "DELETED"):
                 obj = partial(obj)
             self._chunk((json.dumps({"type": typ, "object": obj}) + "\n").encode())
-            self.server.stats.add_bytes(events=1)
+            self.server.stats.add_bytes(events=1, key=self._stat_key)
 
         def bookmark(rv, initial_end=False):
             md = {"resourceVersion": str(rv)}
