@@ -114,6 +114,7 @@ class Store:
         self.history = []       # (rv, rt.key, type, obj, prev)
         self.compacted = 0      # history holds every event with rv > compacted
         self.max_history = max_history
+        self.persist_history = 2000
         self.watchers = set()
         self.dirty = False
         self.on_commit = []     # callbacks (rt_key, type, obj, prev), under the lock
@@ -202,11 +203,16 @@ class Store:
     # ---- persistence
     def dump(self, path):
         with self.lock:
+            # the newest events only: a restart is also a (partial) compaction
+            hist = self.history[-self.persist_history:] if self.persist_history else []
+            compacted = self.compacted
+            if len(hist) < len(self.history):
+                compacted = max(compacted, hist[0][0] - 1 if hist else self.rv)
             data = {
                 "resourceVersion": self.rv,
-                "compacted": self.compacted,
+                "compacted": compacted,
                 "objects": [[list(k), o] for k, t in self.objs.items() for o in t.values()],
-                "history": [[r, list(k), t, o, p] for (r, k, t, o, p) in self.history],
+                "history": [[r, list(k), t, o, p] for (r, k, t, o, p) in hist],
             }
             self.dirty = False
         tmp = path + ".tmp"
