@@ -298,7 +298,14 @@ adjout_mark(struct peer *pr, const struct prefix *p, const struct rib_entry *e)
 	    prefix_cmp(p, &d->marker[afi]) > 0))
 		return;
 	if (o->qlen >= SPK_PENDING_MAX) {
+		/*
+		 * A walk in progress keeps its marker, so it always ends;
+		 * what was dropped behind it is covered by one more walk.
+		 */
 		adjout_drop_pending(o);
+		for (i = 0; i < 2; i++)
+			if (d->active[i])
+				d->again[i] = 1;
 		adjout_redump(pr, 3, d->eor_due);
 		return;
 	}
@@ -408,7 +415,7 @@ adjout_redump(struct peer *p, int afi_mask, int eor)
 		return;
 	d = &p->out->dump;
 	for (i = 0; i < 2; i++)
-		if ((afi_mask & (1 << i)) && p->af_ok[i]) {
+		if ((afi_mask & (1 << i)) && p->af_ok[i] && !d->again[i]) {
 			d->active[i] = 1;
 			d->started[i] = 0;
 		}

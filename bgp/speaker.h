@@ -218,6 +218,7 @@ struct adjout_dump {
 	int		 started[2];	/* marker valid */
 	struct prefix	 marker[2];
 	int		 eor_due;	/* send End-of-RIB when the walk ends */
+	int		 again[2];	/* walk once more when this one ends */
 };
 struct adjout_dump *adjout_dump_state(struct adjout *);
 /* Restart the walk of every family (policy change, refresh, overflow). */

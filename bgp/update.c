@@ -498,8 +498,12 @@ update_walk(struct peer *p)
 		update_emit(p, p->bgp->items, w.k);
 		if (w.stopped)
 			return;
-		d->active[afi] = 0;
 		d->started[afi] = 0;
+		if (d->again[afi]) {
+			d->again[afi] = 0;	/* the next call starts over */
+			return;
+		}
+		d->active[afi] = 0;
 		if (session_outlen(p->conn) >= SPK_OUT_HIWAT)
 			return;
 	}
