@@ -503,6 +503,8 @@ def main():
         signal.signal(s, lambda *_: sys.exit(130))
     tmp = tempfile.mkdtemp(prefix=PREFIX)
     results = []
+    runs = []
+    interrupted = False
     log(f"{machine()}; {a.v4} IPv4 + {a.v6} IPv6, seed {a.seed}")
     try:
         for name in names:
@@ -533,6 +535,13 @@ def main():
                     f"{r['withdraw_s']:.2f} s" + (f", peak RSS {r['rss_peak_mib']:.0f} MiB"
                                                   if "rss_peak_mib" in r else ""))
             results.append(summarize(runs))
+            runs = []
+    except (KeyboardInterrupt, SystemExit):
+        # Stopped by a signal: report the runs that completed.
+        interrupted = True
+        log("interrupted; reporting the completed runs")
+        if runs:
+            results.append(summarize(runs))
     finally:
         cleanup()
         if not a.keep:
@@ -546,6 +555,8 @@ def main():
                    "machine": machine(), "v4": a.v4, "v6": a.v6, "sets": a.sets,
                    "seed": a.seed, "repeat": a.repeat, "results": results}, f, indent=1)
     print(f"\nraw results: {os.path.relpath(out, REPO)}")
+    if interrupted:
+        sys.exit(130)
 
 
 if __name__ == "__main__":
