@@ -574,6 +574,20 @@ def test_namespaces_and_events(apiserver):
           "regarding": {"kind": "BGPSession", "name": "x", "apiVersion": "bgp.miloapis.com/v1alpha1"}}
     r = apiserver.request("POST", "/apis/events.k8s.io/v1/namespaces/default/events", ev)
     assert r.code == 201
+    # the same object through core v1, as the real server converts it
+    core = apiserver.request("GET", "/api/v1/namespaces/default/events/e1").json
+    assert core["apiVersion"] == "v1" and core["message"] == "up"
+    assert core["involvedObject"]["name"] == "x"
+    assert core["reportingComponent"] == "bgp.miloapis.com/bgpd"
+    r = apiserver.request("GET", "/api/v1/events?fieldSelector=involvedObject.name%3Dx")
+    assert [o["metadata"]["name"] for o in r.json["items"]] == ["e1"]
+    r = apiserver.request("GET", "/api/v1/events?fieldSelector=involvedObject.name%3Dy")
+    assert r.json["items"] == []
+    r = apiserver.request("PATCH", "/api/v1/namespaces/default/events/e1", {"message": "again"},
+                          ctype="application/merge-patch+json")
+    assert r.code == 200 and r.json["message"] == "again"
+    ev2 = apiserver.request("GET", "/apis/events.k8s.io/v1/namespaces/default/events/e1").json
+    assert ev2["note"] == "again" and ev2["apiVersion"] == "events.k8s.io/v1"
 
 
 # ---------------------------------------------------------------- restart
@@ -718,6 +732,25 @@ def test_kubectl_apply_crds_kustomize(bare_apiserver, kubectl_ok):
     # deleting a CRD deletes its objects
     srv.kubectl("delete", "crd", "bgpsessions.bgp.miloapis.com")
     assert srv.request("GET", SESS).code == 404
+
+
+def test_kubectl_describe_shows_events(apiserver, kubectl_ok):
+    apiserver.kubectl("apply", "-f", os.path.join(DATA, "session-x.yaml"))
+    uid = apiserver.request("GET", SESS + "/x").json["metadata"]["uid"]
+    ev = {"apiVersion": "events.k8s.io/v1", "kind": "Event",
+          "metadata": {"name": "x.1", "namespace": "default"},
+          "eventTime": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime()),
+          "reason": "SessionEstablished", "type": "Normal", "action": "Established",
+          "reportingController": "bgp.miloapis.com/bgpd", "reportingInstance": "node-a",
+          "note": "session with node-c up",
+          "regarding": {"kind": "BGPSession", "name": "x", "uid": uid,
+                        "apiVersion": "bgp.miloapis.com/v1alpha1"}}
+    assert apiserver.request("POST", "/apis/events.k8s.io/v1/namespaces/default/events",
+                             ev).code == 201
+    out = apiserver.kubectl("describe", "bgpsess", "x").stdout.decode()
+    assert "SessionEstablished" in out and "session with node-c up" in out
+    out = apiserver.kubectl("get", "events", "-n", "default").stdout.decode()
+    assert "session with node-c up" in out
 
 
 def test_kubectl_leases(apiserver, kubectl_ok):

@@ -289,6 +289,43 @@ def _check_created_meta(md):
     return md
 
 
+_EV_RENAMES = [("regarding", "involvedObject"), ("note", "message"),
+               ("reportingController", "reportingComponent"),
+               ("deprecatedSource", "source"), ("deprecatedFirstTimestamp", "firstTimestamp"),
+               ("deprecatedLastTimestamp", "lastTimestamp"), ("deprecatedCount", "count")]
+
+
+def event_to_core(o):
+    """events.k8s.io/v1 Event (as stored) -> core v1 Event, as the real server converts."""
+    c = {k: v for k, v in o.items() if k not in [a for a, _ in _EV_RENAMES]}
+    c["apiVersion"], c["kind"] = "v1", "Event"
+    for a, b in _EV_RENAMES:
+        if a in o:
+            c[b] = o[a]
+    c.setdefault("involvedObject", {})
+    c.setdefault("source", {})
+    return c
+
+
+def event_from_core(c):
+    """core v1 Event -> events.k8s.io/v1 Event (the stored form)."""
+    if not isinstance(c, dict):
+        raise bad_request("the body of the request is not a JSON object")
+    if c.get("apiVersion") not in (None, "v1") or c.get("kind") not in (None, "Event"):
+        raise bad_request("the API version in the data (%s) does not match the expected "
+                          "API version (v1)" % c.get("apiVersion"))
+    o = {k: v for k, v in c.items() if k not in [b for _, b in _EV_RENAMES]}
+    o["apiVersion"], o["kind"] = "events.k8s.io/v1", "Event"
+    for a, b in _EV_RENAMES:
+        if b in c and c[b] not in (None, {}, ""):
+            o[a] = c[b]
+    return o
+
+
+CORE_EVENT_FIELDS = {"involvedObject.": "regarding.", "source": "deprecatedSource.component",
+                     "reportingComponent": "reportingController", "message": "note"}
+
+
 class Api:
     """Everything but HTTP. All mutating entry points take the store lock."""
 
@@ -321,7 +358,22 @@ class Api:
                                      AGE_COL],
                             extra_fields=["reason", "type", "reportingController",
                                           "regarding.kind", "regarding.name",
-                                          "regarding.namespace", "regarding.uid"]))
+                                          "regarding.namespace", "regarding.uid",
+                                          "regarding.apiVersion", "regarding.resourceVersion",
+                                          "regarding.fieldPath", "deprecatedSource.component",
+                                          "note"]))
+        core_ev = RType("", "v1", "events", "event", "Event", True, short_names=["ev"],
+                        columns=[{"name": "Last Seen", "type": "date",
+                                  "jsonPath": ".metadata.creationTimestamp"},
+                                 {"name": "Type", "type": "string", "jsonPath": ".type"},
+                                 {"name": "Reason", "type": "string", "jsonPath": ".reason"},
+                                 {"name": "Object", "type": "string",
+                                  "jsonPath": ".involvedObject.name"},
+                                 {"name": "Message", "type": "string", "jsonPath": ".message"}])
+        core_ev.view_of = ("events.k8s.io", "events")
+        core_ev.conv_out = event_to_core
+        core_ev.conv_in = event_from_core
+        self.add_type(core_ev)
         self.add_type(RType("apiextensions.k8s.io", "v1", "customresourcedefinitions",
                             "customresourcedefinition", "CustomResourceDefinition", False,
                             short_names=["crd", "crds"], categories=["api-extensions"],
@@ -634,7 +686,7 @@ class Api:
 
     # ----------------------------------------------------------------- patch
     def patch(self, rt, ns, name, body, ctype, sub=None, dry_run=False,
-              field_validation="Warn"):
+              field_validation="Warn", view=None):
         key_ns = ns if rt.namespaced else ""
         ctype = (ctype or "").split(";")[0].strip().lower()
         accepted = ["application/json-patch+json", "application/merge-patch+json",
@@ -653,6 +705,8 @@ class Api:
             cur = self.store.get(rt.key, key_ns, name)
             if cur is None:
                 raise not_found(rt, name)
+            if view is not None:
+                cur = view.conv_out(cur)
             try:
                 if ctype == "application/json-patch+json":
                     res = json_patch(cur, patch)
@@ -671,6 +725,9 @@ class Api:
                                "in our request: %s" % e)
             if not isinstance(res, dict):
                 raise bad_request("the patched object is not a JSON object")
+            if view is not None:
+                res = view.conv_in(res)
+                cur = self.store.get(rt.key, key_ns, name)
             res.setdefault("metadata", {})
             if not res["metadata"].get("resourceVersion"):
                 res["metadata"]["resourceVersion"] = cur["metadata"]["resourceVersion"]

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import yaml
 
-from .api import Api, ApiError, bad_request, not_found, partial
+from .api import CORE_EVENT_FIELDS, Api, ApiError, bad_request, not_found, partial
 from .store import CUT, STOP, Store, Watcher
 
 VERSION_INFO = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "standin",
@@ -317,32 +317,48 @@ class Handler(BaseHTTPRequestHandler):
             raise bad_request('fieldValidation: Unsupported value: "%s": supported values: '
                               '"Ignore", "Strict", "Warn"' % fv)
         nsk = ns or ""
+        view = None
+        if rt.view_of:
+            # another version of a stored resource (core v1 Event over events.k8s.io)
+            view, rt = rt, self.api.types[rt.view_of]
+            if params.get("fieldSelector"):
+                fs = params["fieldSelector"]
+                for k, v in CORE_EVENT_FIELDS.items():
+                    fs = fs.replace(k, v) if k.endswith(".") else ",".join(
+                        (v + p[len(k):]) if p.startswith(k + "=") or p.startswith(k + "!=")
+                        else p for p in fs.split(","))
+                params["fieldSelector"] = fs
+        shown = view or rt
+        out = view.conv_out if view else (lambda o: o)
+        conv_in = view.conv_in if view else (lambda o: o)
         if method == "GET" and watch:
             self.server.stats.count("watch", resource, self)
             if name:
                 params["fieldSelector"] = ",".join(
                     x for x in [params.get("fieldSelector"), "metadata.name=" + name] if x)
-            return self._watch(rt, ns, params, as_kind)
+            return self._watch(rt, ns, params, as_kind, view)
         if method == "GET" and name is None:
             self.server.stats.count("list", resource, self)
             items, meta = self.api.list(rt, ns, params)
+            items = [out(o) for o in items]
             if as_kind == "Table":
-                return self._send(200, self.api.table(rt, items, meta,
+                return self._send(200, self.api.table(shown, items, meta,
                                                       params.get("includeObject", "Metadata")))
             if as_kind in ("PartialObjectMetadataList", "PartialObjectMetadata"):
                 return self._send(200, {"kind": "PartialObjectMetadataList",
                                         "apiVersion": "meta.k8s.io/v1", "metadata": meta,
                                         "items": [partial(o) for o in items]})
-            return self._send(200, {"kind": rt.list_kind, "apiVersion": rt.api_version,
+            return self._send(200, {"kind": shown.list_kind, "apiVersion": shown.api_version,
                                     "metadata": meta, "items": items})
         if method == "GET":
             self.server.stats.count("get", resource, self)
             o = self.api.store.get(rt.key, nsk, name)
             if o is None:
-                raise not_found(rt, name)
+                raise not_found(shown, name)
+            o = out(o)
             if as_kind == "Table":
-                return self._send(200, self.api.table(rt, [o], {"resourceVersion":
-                                                                o["metadata"]["resourceVersion"]},
+                return self._send(200, self.api.table(shown, [o], {"resourceVersion":
+                                                                   o["metadata"]["resourceVersion"]},
                                                       params.get("includeObject", "Metadata")))
             if as_kind and as_kind.startswith("PartialObjectMetadata"):
                 return self._send(200, partial(o))
@@ -350,17 +366,17 @@ class Handler(BaseHTTPRequestHandler):
         warn = []
         if method == "POST" and name is None:
             self.server.stats.count("create", resource, self)
-            o, warn = self.api.create(rt, nsk, self._decode(body), dry, fv)
-            return self._send(201, o, self._warn_headers(warn))
+            o, warn = self.api.create(rt, nsk, conv_in(self._decode(body)), dry, fv)
+            return self._send(201, out(o), self._warn_headers(warn))
         if method == "PUT" and name is not None:
             self.server.stats.count("update", resource, self)
-            o, warn = self.api.update(rt, nsk, name, self._decode(body), sub, dry, fv)
-            return self._send(200, o, self._warn_headers(warn))
+            o, warn = self.api.update(rt, nsk, name, conv_in(self._decode(body)), sub, dry, fv)
+            return self._send(200, out(o), self._warn_headers(warn))
         if method == "PATCH" and name is not None:
             self.server.stats.count("patch", resource, self)
             o, warn = self.api.patch(rt, nsk, name, body, self.headers.get("Content-Type"),
-                                     sub, dry, fv)
-            return self._send(200, o, self._warn_headers(warn))
+                                     sub, dry, fv, view=view)
+            return self._send(200, out(o), self._warn_headers(warn))
         if method == "DELETE" and name is not None and sub is None:
             self.server.stats.count("delete", resource, self)
             opts = self._decode(body) if body.strip() else {}
@@ -428,7 +444,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.server.stats.add_bytes(n_out=len(data), key=self._stat_key)
 
-    def _watch(self, rt, ns, params, as_kind):
+    def _watch(self, rt, ns, params, as_kind, view=None):
         api, store = self.api, self.api.store
         lsel, fsel = api.parse_selectors(rt, params)
         cfg = self.server.cfg
@@ -481,8 +497,10 @@ class Handler(BaseHTTPRequestHandler):
         include = params.get("includeObject", "Metadata")
 
         def emit(typ, obj):
+            if view is not None:
+                obj = view.conv_out(obj)
             if as_kind == "Table" and typ in ("ADDED", "MODIFIED", "DELETED"):
-                obj = api.table(rt, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                obj = api.table(view or rt, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
                                 include, with_defs=first[0])
                 first[0] = False
             elif as_kind and as_kind.startswith("PartialObjectMetadata") and \
@@ -496,7 +514,8 @@ class Handler(BaseHTTPRequestHandler):
             if initial_end:
                 md["annotations"] = {"k8s.io/initial-events-end": "true"}
             self._chunk((json.dumps({"type": "BOOKMARK", "object": {
-                "kind": rt.kind, "apiVersion": rt.api_version, "metadata": md}}) + "\n").encode())
+                "kind": rt.kind, "apiVersion": (view or rt).api_version,
+                "metadata": md}}) + "\n").encode())
 
         try:
             if error is not None:

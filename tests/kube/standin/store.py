@@ -32,6 +32,9 @@ class RType:
         self.builtin = builtin
         self.extra_fields = list(extra_fields)
         self.smp = smp
+        self.view_of = None
+        self.conv_out = None
+        self.conv_in = None
         self.verbs = verbs or ["create", "delete", "deletecollection", "get", "list",
                                "patch", "update", "watch"]
 
