@@ -259,10 +259,12 @@ lease_new(struct event_base *base, struct kube_http *http, const char *ns,
 	return l;
 }
 
+/* Also false past the renew deadline while a renew is still pending. */
 int
 lease_held(const struct lease *l)
 {
-	return l != NULL && l->held;
+	return l != NULL && l->held && lease_now_ms() - l->renewed <=
+	    LEASE_RENEW_DEADLINE * 1000;
 }
 
 static void
