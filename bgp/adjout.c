@@ -8,8 +8,8 @@
  * mark and the attrs pointer (12 bytes per IPv4 prefix, 24 per IPv6);
  * only prefixes that were sent have one. The pending set is a FIFO of changes
  * with their export already computed while the RIB entry is at hand (no
- * second RIB lookup, no table access); repeats are coalesced when a batch
- * is sorted (update.c), the last one winning. When the FIFO
+ * second RIB lookup, no table access); repeats are coalesced per batch
+ * (update.c), the last one winning. When the FIFO
  * would grow past SPK_PENDING_MAX, it is dropped and the peer re-walks the
  * RIB instead (update.c compares with what was sent, so nothing is lost
  * and memory stays bounded).
