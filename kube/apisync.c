@@ -46,21 +46,21 @@ apisync_finalizers(struct kube_api *a)
 	const char *name;
 
 	json_object_foreach(objs, name, o) {
-		int has, del;
+		int has, want;
 		char *key, *path;
 
-		if (!api_names_us(a, o))
-			continue;
+		/* Also off a session edited so that it no longer names us. */
+		want = api_names_us(a, o) &&
+		    apisync_meta(o, "deletionTimestamp") == NULL;
 		has = patch_has_finalizer(o, a->fin);
-		del = apisync_meta(o, "deletionTimestamp") != NULL;
 		/* Off only once the peer is no longer configured. */
-		if (has == !del || (del && a->applied != NULL &&
+		if (has == want || (!want && a->applied != NULL &&
 		    model_find_peer(a->applied, name) != NULL))
 			continue;
 		key = kube_asprintf("BGPSession/%s/finalizer", name);
 		path = apisync_path(KIND_SESSION, name, "");
 		writer_patch(a->writer, key, path, patch_finalizers(o, a->fin,
-		    !del), apisync_meta(o, "resourceVersion"));
+		    want), apisync_meta(o, "resourceVersion"));
 		free(key);
 		free(path);
 	}

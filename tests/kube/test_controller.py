@@ -346,3 +346,30 @@ def test_recovers_after_compaction(lab):
     except BaseException:
         print(lab.tail())
         raise
+
+
+def test_finalizer_follows_the_endpoints(lab):
+    """A session edited so that it no longer names a speaker loses that
+    speaker's finalizer and peer; the other end reports the missing
+    endpoint."""
+    lab.kubectl("apply", "-f", "-", stdin=MANIFESTS)
+    lab.bgpd("a")
+    lab.bgpd("b")
+    try:
+        poll("a-b established", lambda: established(lab.get("bgpsession", "a-b")))
+        lab.kubectl("patch", "bgpsession", "a-b", "--type", "merge", "-p",
+                    '{"spec":{"remoteEndpoint":"node-c"}}')
+        s = poll("b's finalizer removed", lambda: (lambda o: o if o and o[
+            "metadata"].get("finalizers") == ["bgp.miloapis.com/speaker-node-a"]
+            else None)(lab.get("bgpsession", "a-b")))
+        poll("no peers on speaker b", lambda: peer_names(lab.neighbors("b")) == [])
+        c = poll("Configured False on a-b", lambda: (lambda o: o if (cond(
+            o, "Configured") or {}).get("status") == "False" else None)(
+            lab.get("bgpsession", "a-b")))
+        assert cond(c, "Configured")["reason"] == "EndpointNotFound"
+        assert cond(c, "Configured")["observedGeneration"] == s["metadata"]["generation"]
+        r = lab.kubectl("delete", "bgpsession", "a-b", "--timeout=30s", check=False)
+        assert r.returncode == 0, r.stderr
+    except BaseException:
+        print(lab.tail())
+        raise
