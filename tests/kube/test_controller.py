@@ -120,11 +120,14 @@ class Lab:
             ["ip", "netns", "exec", self.ns[ns]] + args,
             stdout=log, stderr=subprocess.STDOUT)
 
-    def apiserver(self):
+    def apiserver(self, port=0):
         port_file = os.path.join(self.tmp, "port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
         self.start("apiserver", "k", [
             PY, os.path.join(HERE, "apiserver.py"), "--bind", NET + "1",
-            "--port", "0", "--crds", CRDS, "--token", TOKEN,
+            "--port", str(port), "--crds", CRDS, "--token", TOKEN,
+            "--state", os.path.join(self.tmp, "state.json"),
             "--extra-san", NET + "1",
             "--kubeconfig-out", self.kubeconfig, "--port-file", port_file,
             "--cert-dir", os.path.join(self.tmp, "certs"),
@@ -370,6 +373,33 @@ def test_finalizer_follows_the_endpoints(lab):
         assert cond(c, "Configured")["observedGeneration"] == s["metadata"]["generation"]
         r = lab.kubectl("delete", "bgpsession", "a-b", "--timeout=30s", check=False)
         assert r.returncode == 0, r.stderr
+    except BaseException:
+        print(lab.tail())
+        raise
+
+
+def test_survives_apiserver_restart(lab):
+    """The API server goes away: peers stay up, the speaker retries with
+    back-off, and once the server is back, changes made there apply."""
+    lab.kubectl("apply", "-f", "-", stdin=MANIFESTS)
+    lab.bgpd("a")
+    lab.bgpd("b")
+    try:
+        poll("a-b established", lambda: established(lab.get("bgpsession", "a-b")))
+        with open(os.path.join(lab.tmp, "port")) as f:
+            port = int(f.read().strip())
+        assert lab.stop("apiserver") is not None
+        def log_a():
+            with open(lab.logs["bgpd-a"]) as f:
+                return f.read()
+        poll("speaker a retrying", lambda: "retrying" in log_a())
+        assert peer_names(lab.neighbors("a")) == ["a-b"]
+        lab.apiserver(port)
+        lab.kubectl("delete", "bgpsession", "a-b", "--wait=false")
+        poll("a-b deleted", lambda: lab.get("bgpsession", "a-b") is None, 60)
+        for side in ("a", "b"):
+            poll("no peers on speaker " + side, lambda: peer_names(
+                lab.neighbors(side)) == [])
     except BaseException:
         print(lab.tail())
         raise
