@@ -544,6 +544,8 @@ class Handler(BaseHTTPRequestHandler):
                 if ev is not None:
                     if ev[0] is CUT or ev[0] is STOP:
                         break
+                    if int(ev[1]["metadata"]["resourceVersion"]) <= start_rv:
+                        continue  # a watch from a future resourceVersion starts there
                     t = w.translate(ev)
                     if t:
                         emit(*t)
