@@ -262,7 +262,10 @@ def run_one(name, a, tmp):
             for ns, gw4, gw6 in ((nsf, D.DUT_F4, D.DUT_F6), (nsc, D.DUT_C4, D.DUT_C6)):
                 sh("ip", "-n", ns, "route", "add", "default", "via", gw4)
                 sh("ip", "-n", ns, "-6", "route", "add", "default", "via", gw6)
-            binary = spec["binary"] or os.path.join(REPO, "build", "bgpd")
+            binary = spec["binary"] or D.BGPD_BINARY or os.path.join(REPO, "build", "bgpd")
+            if name == "bgpd":
+                res["binary_built"] = time.strftime(
+                    "%Y-%m-%d %H:%M:%S UTC", time.gmtime(os.stat(binary).st_mtime))
             res["version"] = spec["version"](binary)
             res["note"] = spec["note"]
             d = os.path.join(tmp, name)
@@ -516,6 +519,11 @@ def main():
                     log(f"{name}: skipped, {why}")
                     results.append({"daemon": name, "skipped": why})
                     continue
+            if name == "bgpd" and D.BGPD_BINARY is None:
+                D.BGPD_BINARY = os.path.join(tmp, "bgpd.bin")
+                shutil.copy2(b, D.BGPD_BINARY)
+                built = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(os.stat(b).st_mtime))
+                log(f"bgpd: running a copy of {b} built {built}")
             log(f"{name}: running")
             runs = []
             for i in range(a.repeat):

@@ -21,6 +21,10 @@ DUT_AS, FEEDER_AS, COLL_AS = 65000, 65001, 65002
 DUT_F4, FEEDER4, DUT_C4, COLL4 = "10.0.1.1", "10.0.1.2", "10.0.2.1", "10.0.2.2"
 DUT_F6, FEEDER6, DUT_C6, COLL6 = "fd00:1::1", "fd00:1::2", "fd00:2::1", "fd00:2::2"
 HOLD = 180
+# The bgpd binary to run: bench.py points this at a private copy of
+# build/bgpd taken at start, so every run of one invocation uses the same
+# build even when build/bgpd is rebuilt meanwhile.
+BGPD_BINARY = None
 
 
 def _write(path, text):
@@ -179,7 +183,7 @@ metadata: {{name: dut-{peer}}}
 spec: {{localEndpoint: dut, remoteEndpoint: {peer}, holdTime: {HOLD}, keepaliveTime: 60}}
 """)
     _write(os.path.join(cdir, "bench.yaml"), "---\n".join(docs))
-    return [os.path.join(repo, "build", "bgpd"), "--config-dir", cdir,
+    return [BGPD_BINARY or os.path.join(repo, "build", "bgpd"), "--config-dir", cdir,
             "--local-endpoint", "dut", "--no-fib",
             "--metrics-addr", "127.0.0.1:18082", "--health-addr", "127.0.0.1:18083"]
 
