@@ -283,6 +283,9 @@ http_start(struct kube_http *h, const char *method, const char *path,
 	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT);
 	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* One connection per watch: a stalled stream stalls nothing else. */
+	curl_easy_setopt(r->easy, CURLOPT_HTTP_VERSION,
+	    (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(r->easy, CURLOPT_ACCEPT_ENCODING, "");
 	if (!stream)
 		curl_easy_setopt(r->easy, CURLOPT_TIMEOUT, HTTP_REQUEST_TIMEOUT);
