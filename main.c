@@ -394,6 +394,10 @@ daemon_stop(struct daemon *d)
 		metrics_free(d->metrics);
 	if (d->dir)
 		kube_dir_free(d->dir);
+	/*
+	 * After HTTP stops: releasing the Lease turns the loop a little more,
+	 * and the metrics server still points at the FIB freed above.
+	 */
 	if (d->api)
 		kube_api_free(d->api);
 	if (d->bgp)
