@@ -118,6 +118,8 @@ api_dirty(struct kube_api *a)
 {
 	struct timeval tv = { 0, API_DEBOUNCE_USEC };
 
+	if (a->stopping)
+		return;
 	if (!evtimer_pending(a->ev_build, NULL))
 		evtimer_add(a->ev_build, &tv);
 }
@@ -311,6 +313,9 @@ kube_api_free(struct kube_api *a)
 
 	if (a == NULL)
 		return;
+	/* The speaker is shut down: the loop turns on only for the Lease. */
+	a->stopping = 1;
+	evtimer_del(a->ev_build);
 	lease_release(a->lease);
 	lease_free(a->lease);
 	for (k = 0; k < KIND_N; k++)

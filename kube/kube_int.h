@@ -505,6 +505,7 @@ struct kube_api {
 	json_t			*peers;		/* session -> FSM state */
 	json_t			*views;		/* key -> status we last wrote */
 	struct event		*ev_build, *ev_resync;
+	int			 stopping;	/* no more builds or applies */
 	char			 why[256];
 };
 /* 1 when this speaker serves the session object (names our endpoint). */
