@@ -188,6 +188,21 @@ def test_create_sets_system_fields_and_defaults(apiserver):
     assert "unknown field" in r.headers.get("Warning", "")
 
 
+def test_managed_fields(apiserver):
+    o = create(apiserver, session("mf"))
+    (e,) = o["metadata"]["managedFields"]
+    assert e["manager"] == "Python-urllib" and e["operation"] == "Update"
+    assert e["fieldsType"] == "FieldsV1" and "f:localEndpoint" in e["fieldsV1"]["f:spec"]
+    r = apiserver.request("PATCH", SESS + "/mf/status?fieldManager=bgpd",
+                          {"status": {"conditions": [
+                              {"type": "Configured", "status": "True", "reason": "Ok",
+                               "message": "", "lastTransitionTime": "2024-01-01T00:00:00Z"}]}},
+                          ctype="application/merge-patch+json")
+    mf = {(x["manager"], x.get("subresource")): x for x in r.json["metadata"]["managedFields"]}
+    assert set(mf) == {("Python-urllib", None), ("bgpd", "status")}
+    assert "f:status" in mf[("bgpd", "status")]["fieldsV1"]
+
+
 def test_resource_version_conflicts(apiserver):
     o = create(apiserver, session("rv"))
     rv1 = o["metadata"]["resourceVersion"]

@@ -326,6 +326,45 @@ CORE_EVENT_FIELDS = {"involvedObject.": "regarding.", "source": "deprecatedSourc
                      "reportingComponent": "reportingController", "message": "note"}
 
 
+_SYSTEM_MD = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields",
+              "name", "namespace", "deletionTimestamp", "deletionGracePeriodSeconds",
+              "selfLink", "generateName")
+
+
+def _fields_v1(v):
+    """The FieldsV1 set of a JSON value (lists taken as atomic)."""
+    if isinstance(v, dict):
+        return {"f:" + k: _fields_v1(x) for k, x in v.items()}
+    return {}
+
+
+def managed_entry(obj, manager, subresource, api_version):
+    """A managedFields entry for a write of obj by manager."""
+    if subresource == "status":
+        fields = {"f:status": _fields_v1(obj.get("status", {}))} if "status" in obj else {}
+    else:
+        fields = {k if k.startswith("f:") else k: v for k, v in _fields_v1(
+            {k: x for k, x in obj.items() if k not in ("apiVersion", "kind", "metadata", "status")}
+        ).items()}
+        md = {k: x for k, x in obj.get("metadata", {}).items() if k not in _SYSTEM_MD}
+        if md:
+            fields["f:metadata"] = _fields_v1(md)
+    e = {"manager": manager, "operation": "Update", "apiVersion": api_version,
+         "time": now_ts(), "fieldsType": "FieldsV1", "fieldsV1": fields}
+    if subresource:
+        e["subresource"] = subresource
+    return e
+
+
+def set_managed(obj, prev, manager, subresource, api_version):
+    """Replaces the entry of (manager, subresource) in obj's managedFields."""
+    old = [e for e in ((prev or {}).get("metadata", {}).get("managedFields") or [])
+           if not (e.get("manager") == manager and e.get("operation") == "Update"
+                   and e.get("subresource") == subresource)]
+    obj["metadata"]["managedFields"] = old + [managed_entry(obj, manager or "unknown",
+                                                            subresource, api_version)]
+
+
 class Api:
     """Everything but HTTP. All mutating entry points take the store lock."""
 
@@ -545,7 +584,7 @@ class Api:
         body.setdefault("metadata", {})
 
     # ---------------------------------------------------------------- create
-    def create(self, rt, ns, body, dry_run=False, field_validation="Warn"):
+    def create(self, rt, ns, body, dry_run=False, field_validation="Warn", manager=None):
         warnings = []
         self._check_kind(rt, body)
         md = body["metadata"]
@@ -592,6 +631,7 @@ class Api:
                                % (rt.qualified, name), _details(rt, name))
             md["uid"] = str(uuid.uuid4())
             md["creationTimestamp"] = now_ts()
+            set_managed(body, None, manager, None, rt.api_version)
             if not rt.builtin or rt.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
                 md["generation"] = 1
             if dry_run:
@@ -606,7 +646,7 @@ class Api:
         return d
 
     def update(self, rt, ns, name, body, sub=None, dry_run=False, field_validation="Warn",
-               _patched=False):
+               _patched=False, manager=None):
         warnings = []
         self._check_kind(rt, body)
         md = body["metadata"]
@@ -671,6 +711,10 @@ class Api:
                 if rt.key == ("", "namespaces"):
                     new["spec"] = copy.deepcopy(cur.get("spec", {}))
             new["metadata"]["resourceVersion"] = cmd["resourceVersion"]
+            if "managedFields" in cmd:
+                new["metadata"]["managedFields"] = cmd["managedFields"]
+            else:
+                new["metadata"].pop("managedFields", None)
             new = self._schema_pass(rt, new, field_validation, warnings, name)
             if "generation" in cmd and self._spec_part(rt, new) != self._spec_part(rt, cur):
                 new["metadata"]["generation"] = cmd["generation"] + 1
@@ -678,6 +722,7 @@ class Api:
                 new["metadata"].pop("finalizers", None)
             if new == cur:
                 return cur, warnings
+            set_managed(new, cur, manager, sub, rt.api_version)
             if dry_run:
                 return new, warnings
             if cmd.get("deletionTimestamp") and not new["metadata"].get("finalizers"):
@@ -686,7 +731,7 @@ class Api:
 
     # ----------------------------------------------------------------- patch
     def patch(self, rt, ns, name, body, ctype, sub=None, dry_run=False,
-              field_validation="Warn", view=None):
+              field_validation="Warn", view=None, manager=None):
         key_ns = ns if rt.namespaced else ""
         ctype = (ctype or "").split(";")[0].strip().lower()
         accepted = ["application/json-patch+json", "application/merge-patch+json",
@@ -732,7 +777,8 @@ class Api:
             if not res["metadata"].get("resourceVersion"):
                 res["metadata"]["resourceVersion"] = cur["metadata"]["resourceVersion"]
             return self.update(rt, ns, name, res, sub=sub, dry_run=dry_run,
-                               field_validation=field_validation, _patched=True)
+                               field_validation=field_validation, _patched=True,
+                               manager=manager)
 
     # ---------------------------------------------------------------- delete
     def delete(self, rt, ns, name, opts, dry_run=False):

@@ -366,16 +366,18 @@ class Handler(BaseHTTPRequestHandler):
         warn = []
         if method == "POST" and name is None:
             self.server.stats.count("create", resource, self)
-            o, warn = self.api.create(rt, nsk, conv_in(self._decode(body)), dry, fv)
+            o, warn = self.api.create(rt, nsk, conv_in(self._decode(body)), dry, fv,
+                                      manager=self._manager(params))
             return self._send(201, out(o), self._warn_headers(warn))
         if method == "PUT" and name is not None:
             self.server.stats.count("update", resource, self)
-            o, warn = self.api.update(rt, nsk, name, conv_in(self._decode(body)), sub, dry, fv)
+            o, warn = self.api.update(rt, nsk, name, conv_in(self._decode(body)), sub, dry, fv,
+                                      manager=self._manager(params))
             return self._send(200, out(o), self._warn_headers(warn))
         if method == "PATCH" and name is not None:
             self.server.stats.count("patch", resource, self)
             o, warn = self.api.patch(rt, nsk, name, body, self.headers.get("Content-Type"),
-                                     sub, dry, fv, view=view)
+                                     sub, dry, fv, view=view, manager=self._manager(params))
             return self._send(200, out(o), self._warn_headers(warn))
         if method == "DELETE" and name is not None and sub is None:
             self.server.stats.count("delete", resource, self)
@@ -412,6 +414,14 @@ class Handler(BaseHTTPRequestHandler):
                                     "items": [o for o in out if o.get("kind") == rt.kind]})
         return self._send(405, ApiError(405, "MethodNotAllowed", "the server does not allow "
                                         "this method on the requested resource").status())
+
+    def _manager(self, params):
+        """fieldManager, else the user agent up to its first '/', as the real server."""
+        m = params.get("fieldManager")
+        if m:
+            return m
+        ua = self.headers.get("User-Agent") or ""
+        return ua.split("/")[0][:128] or "unknown"
 
     def _warn_headers(self, warn):
         if not warn:
