@@ -67,38 +67,65 @@ import_af_ok(struct peer *p, int af)
 	return 0;
 }
 
+/*
+ * NLRI are taken IMPORT_BATCH at a time: the RIB warms its cache for the
+ * whole batch first, so the trie's cache misses overlap instead of coming
+ * one after the other. Returns how many were decoded into pfx.
+ */
+#define IMPORT_BATCH	64
+static size_t
+import_batch(struct peer *p, struct cur *c, int af, struct prefix *pfx)
+{
+	size_t n = 0;
+
+	while (n < IMPORT_BATCH && wire_nlri_next(c, af, &pfx[n]) == 1)
+		n++;
+	rib_prefetch(p->bgp->rib, pfx, n);
+	return n;
+}
+
 static void
 import_withdraw_field(struct peer *p, struct cur c, int af)
 {
-	struct prefix pfx;
+	struct prefix pfx[IMPORT_BATCH];
+	size_t i, n;
 
 	if (!import_af_ok(p, af))
 		return;
-	while (wire_nlri_next(&c, af, &pfx) == 1)
-		rib_withdraw(p->bgp->rib, &pfx, &p->src);
+	do {
+		n = import_batch(p, &c, af, pfx);
+		for (i = 0; i < n; i++)
+			rib_withdraw(p->bgp->rib, &pfx[i], &p->src);
+	} while (n == IMPORT_BATCH);
 }
 
 static void
 import_announce_field(struct peer *p, struct cur c, int af, struct attrs *a)
 {
-	struct prefix pfx;
+	struct prefix pfx[IMPORT_BATCH];
 	enum path_filter f;
+	size_t i, n;
 
 	if (!import_af_ok(p, af))
 		return;
-	while (wire_nlri_next(&c, af, &pfx) == 1) {
-		f = import_filter(p, &pfx, a);
-		/*
-		 * A looped path cannot become usable without a session
-		 * reset (only our AS or IDs make it a loop): it is not
-		 * kept, and an earlier version of it goes.
-		 */
-		if (f == PATH_LOOP_AS || f == PATH_LOOP_ORIGINATOR ||
-		    f == PATH_LOOP_CLUSTER)
-			rib_withdraw(p->bgp->rib, &pfx, &p->src);
-		else
-			rib_update(p->bgp->rib, &pfx, &p->src, attr_ref(a), f);
-	}
+	do {
+		n = import_batch(p, &c, af, pfx);
+		for (i = 0; i < n; i++) {
+			f = import_filter(p, &pfx[i], a);
+			/*
+			 * A looped path cannot become usable without a
+			 * session reset (only our AS or IDs make it a
+			 * loop): it is not kept, and an earlier version of
+			 * it goes.
+			 */
+			if (f == PATH_LOOP_AS || f == PATH_LOOP_ORIGINATOR ||
+			    f == PATH_LOOP_CLUSTER)
+				rib_withdraw(p->bgp->rib, &pfx[i], &p->src);
+			else
+				rib_update(p->bgp->rib, &pfx[i], &p->src,
+				    attr_ref(a), f);
+		}
+	} while (n == IMPORT_BATCH);
 }
 
 static void

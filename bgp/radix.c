@@ -234,6 +234,71 @@ radix_lookup(const struct radix *r, const struct prefix *p)
 	return radix_key(r, n);
 }
 
+/* The bytes of node ref, glue or payload. */
+static inline const void *
+radix_node(const struct radix *r, uint32_t ref)
+{
+	if (radix_is_glue(ref))
+		return radix_glue(r, ref);
+	return radix_key(r, ref);
+}
+
+/*
+ * The levels of one descent depend on each other, so one descent has one
+ * cache miss in flight at a time; descents of different keys do not, so
+ * stepping RADIX_PF of them side by side keeps that many in flight. Stops
+ * at a payload with the key's exact prefix, prefetching the cache line
+ * after the trie's links too (the payload's own fields).
+ */
+#define RADIX_PF	16
+static void
+radix_prefetch_group(const struct radix *r, const struct prefix *ks,
+    size_t n)
+{
+	uint32_t cur[RADIX_PF];
+	size_t i, live = 0;
+	unsigned b;
+
+	for (i = 0; i < n; i++) {
+		cur[i] = 0;
+		if (ks[i].af != r->af || ks[i].len > addr_bits(ks[i].af))
+			continue;
+		if ((cur[i] = radix_root_of(r, &ks[i])) != 0) {
+			__builtin_prefetch(radix_node(r, cur[i]));
+			live++;
+		}
+	}
+	while (live > 0)
+		for (i = 0; i < n; i++) {
+			if (cur[i] == 0)
+				continue;
+			if ((b = radix_bit(r, cur[i])) >= ks[i].len) {
+				if (!radix_is_glue(cur[i]))
+					__builtin_prefetch((const uint8_t *)
+					    radix_key(r, cur[i]) +
+					    sizeof(struct prefix) +
+					    RADIX_LINKS);
+				cur[i] = 0;
+			} else
+				cur[i] = radix_get(radix_child(r, cur[i],
+				    radix_bitat(ks[i].a, b)));
+			if (cur[i] != 0)
+				__builtin_prefetch(radix_node(r, cur[i]));
+			else
+				live--;
+		}
+}
+
+void
+radix_prefetch(const struct radix *r, const struct prefix *ks, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += RADIX_PF)
+		radix_prefetch_group(r, ks + i, n - i < RADIX_PF ? n - i :
+		    RADIX_PF);
+}
+
 /* Any payload node at or below ref. */
 static uint32_t
 radix_any_entry(const struct radix *r, uint32_t ref)

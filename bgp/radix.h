@@ -57,6 +57,13 @@ void	*radix_lookup(const struct radix *, const struct prefix *);
  * and the trie is full (RADIX_MAX).
  */
 void	*radix_insert(struct radix *, const struct prefix *, int *created);
+/*
+ * Warm the cache for descents to the n keys ks (of any family: keys of
+ * another are skipped): a batch of lookups or inserts then finds its
+ * nodes in cache. Changes nothing.
+ */
+void	 radix_prefetch(const struct radix *, const struct prefix *ks,
+	    size_t n);
 /* Remove a payload returned by radix_insert(). */
 void	 radix_delete(struct radix *, void *payload);
 /* Longest-prefix match: the most specific payload containing p, or NULL. */

@@ -310,6 +310,13 @@ rib_set_ctx(struct rib *r, const struct decide_ctx *ctx)
 	radix_walk(&r->t[1], rib_redecide_cb, r);
 }
 
+void
+rib_prefetch(struct rib *r, const struct prefix *pfx, size_t n)
+{
+	radix_prefetch(&r->t[0], pfx, n);
+	radix_prefetch(&r->t[1], pfx, n);
+}
+
 const struct rib_entry *
 rib_lookup(struct rib *r, const struct prefix *pfx)
 {

@@ -113,6 +113,11 @@ void		 rib_flush_src(struct rib *, struct path_src *);
 void		 rib_refilter_src(struct rib *, struct path_src *,
 		    enum path_filter (*refilter)(void *, const struct prefix *,
 		    const struct attrs *), void *arg);
+/*
+ * Warm the cache for rib_update() or rib_withdraw() of these prefixes
+ * (a batch: one message's NLRI). Changes nothing.
+ */
+void		 rib_prefetch(struct rib *, const struct prefix *, size_t n);
 const struct rib_entry *rib_lookup(struct rib *, const struct prefix *);
 /*
  * Every entry of family af in prefix order; stop when cb returns non-zero
