@@ -9,6 +9,8 @@
  * finally sent is always the newest wish, never a stale queued one. A wish
  * that arrived while a write of the same object was in flight is not
  * queued either: the caller is asked to recompute once the write is done.
+ * Writes of one object are at least WRITER_MIN_GAP_MS apart, so a
+ * flapping session costs the server one write a second, not one a flap.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 
 #define WRITER_BACKOFF_BASE_MS	500
 #define WRITER_BACKOFF_CAP_MS	30000
+#define WRITER_MIN_GAP_MS	1000	/* between writes of one object */
 
 struct writer {
 	struct event_base	*base;
@@ -31,7 +34,8 @@ struct writer {
 	json_t			*keys;
 	size_t			 inflight;
 	struct writer_req	*reqs;
-	struct event		*timer;
+	struct event		*timer;		/* back-off over */
+	struct event		*pace;		/* minimum gap over */
 };
 
 struct writer_req {
@@ -58,6 +62,34 @@ writer_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	w->again(w->arg, 1);
+}
+
+static void
+writer_pace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct writer *w = arg;
+
+	(void)fd;
+	(void)what;
+	w->again(w->arg, 0);
+}
+
+/* 1 when key was written too recently; the pace timer asks again. */
+static int
+writer_paced(struct writer *w, json_t *k)
+{
+	json_int_t gap = writer_now_ms() - json_integer_value(
+	    json_object_get(k, "sent_at"));
+	struct timeval tv;
+
+	if (gap >= WRITER_MIN_GAP_MS)
+		return 0;
+	gap = WRITER_MIN_GAP_MS - gap;
+	tv.tv_sec = (time_t)(gap / 1000);
+	tv.tv_usec = (suseconds_t)(gap % 1000) * 1000;
+	if (!evtimer_pending(w->pace, NULL))
+		evtimer_add(w->pace, &tv);
+	return 1;
 }
 
 static void
@@ -159,11 +191,13 @@ writer_send(struct writer *w, const char *key, const char *method,
 	if (!same && json_is_true(json_object_get(k, "inflight")))
 		json_object_set_new(k, "dropped", json_true());
 	if (same || json_is_true(json_object_get(k, "inflight")) ||
-	    json_integer_value(json_object_get(k, "due")) > writer_now_ms()) {
+	    json_integer_value(json_object_get(k, "due")) > writer_now_ms() ||
+	    writer_paced(w, k)) {
 		json_decref(jrv);
 		json_decref(patch);
 		return;
 	}
+	json_object_set_new(k, "sent_at", json_integer(writer_now_ms()));
 	body = patch ? json_dumps(patch, JSON_COMPACT) : NULL;
 	json_object_set_new(k, "patch", patch ? patch : json_null());
 	json_object_set_new(k, "rv", jrv);
@@ -192,7 +226,9 @@ writer_new(struct event_base *base, struct kube_http *http,
 	w->again = again;
 	w->arg = arg;
 	w->keys = json_object();
-	if ((w->timer = evtimer_new(base, writer_timer_cb, w)) == NULL)
+	w->timer = evtimer_new(base, writer_timer_cb, w);
+	w->pace = evtimer_new(base, writer_pace_cb, w);
+	if (w->timer == NULL || w->pace == NULL)
 		fatal("%s: cannot create a timer", __func__);
 	return w;
 }
@@ -217,6 +253,7 @@ writer_free(struct writer *w)
 		free(r);
 	}
 	event_free(w->timer);
+	event_free(w->pace);
 	json_decref(w->keys);
 	free(w);
 }
