@@ -768,6 +768,19 @@ def test_kubectl_describe_shows_events(apiserver, kubectl_ok):
     assert "session with node-c up" in out
 
 
+def test_kubectl_namespaces(apiserver, kubectl_ok):
+    # kubectl's typed commands send protobuf for built-ins
+    apiserver.kubectl("create", "namespace", "team-a")
+    ns = json.loads(apiserver.kubectl("get", "ns", "team-a", "-o", "json").stdout)
+    assert ns["status"]["phase"] == "Active" and "generateName" not in ns["metadata"]
+    apiserver.kubectl("apply", "-f", "-", stdin=json.dumps(
+        dict(lease("l", "node-a"), metadata={"name": "l", "namespace": "team-a"})))
+    # no namespace controller: a deleted namespace stays Terminating
+    apiserver.kubectl("delete", "ns", "team-a", "--wait=false")
+    out = apiserver.kubectl("get", "ns", "team-a").stdout.decode()
+    assert "Terminating" in out
+
+
 def test_kubectl_leases(apiserver, kubectl_ok):
     y = json.dumps(lease("bgpd-leader", "node-a"))
     apiserver.kubectl("apply", "-f", "-", stdin=y)

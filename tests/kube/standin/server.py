@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import yaml
 
 from .api import CORE_EVENT_FIELDS, Api, ApiError, bad_request, not_found, partial
+from . import proto
 from .store import CUT, STOP, Store, Watcher
 
 VERSION_INFO = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "standin",
@@ -431,6 +432,11 @@ class Handler(BaseHTTPRequestHandler):
     def _decode(self, body):
         ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
         try:
+            if ctype == "application/vnd.kubernetes.protobuf":
+                try:
+                    return proto.decode(body)
+                except proto.ProtoError:
+                    pass
             if ctype in ("application/yaml", "application/x-yaml"):
                 return yaml.safe_load(body.decode())
             if ctype in ("application/json", ""):
