@@ -95,9 +95,9 @@ informer_later(struct informer *in, const char *why, long status,
 	evtimer_add(in->retry, &tv);
 }
 
-/* The list is complete: report what changed against the cache. */
+/* A complete list in pending: report what changed against the cache. */
 static void
-informer_list_done(struct informer *in)
+informer_diff(struct informer *in)
 {
 	const char *name;
 	json_t *o, *old;
@@ -121,8 +121,35 @@ informer_list_done(struct informer *in)
 	in->pending = NULL;
 	in->synced = 1;
 	in->relist = 0;
+}
+
+static void
+informer_list_done(struct informer *in)
+{
+	informer_diff(in);
 	backoff_reset(&in->bo);
 	informer_watch(in);
+}
+
+/*
+ * The server does not serve this kind (its CRD is not installed): the
+ * kind is empty rather than a reason to apply nothing; ask again later.
+ */
+static void
+informer_not_served(struct informer *in)
+{
+	unsigned ms = backoff_next(&in->bo, (uint32_t)random());
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (!in->synced || json_object_size(in->cache) > 0)
+		log_warn("resource type not served by the API server; taken "
+		    "as empty", "path=%s", in->path);
+	json_object_clear(in->pending);
+	informer_diff(in);
+	in->phase = INF_IDLE;
+	free(in->rv);
+	in->rv = NULL;
+	evtimer_add(in->retry, &tv);
 }
 
 static void
@@ -135,6 +162,10 @@ informer_list_cb(void *arg, long status, const char *body, size_t len,
 	size_t i;
 
 	in->req = NULL;
+	if (status == 404 && in->cont == NULL) {
+		informer_not_served(in);
+		return;
+	}
 	if (status != 200) {
 		/* An expired continue token: start the list over. */
 		free(in->cont);
