@@ -82,6 +82,11 @@ class Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------ plumbing
     def setup(self):
         sock = self.request
+        try:
+            # headers and body are separate writes: no Nagle/delayed-ACK stalls
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         if isinstance(sock, ssl.SSLSocket):
             sock.settimeout(10)
             try:
