@@ -159,6 +159,7 @@ adj_slot(const struct adj_tab *t, const uint8_t *a, uint8_t len, int *found)
 	}
 }
 
+#define ADJ_AHEAD	16
 static void
 adj_grow(struct adj_tab *t)
 {
@@ -170,7 +171,16 @@ adj_grow(struct adj_tab *t)
 	n.cap = t->cap ? t->cap + t->cap / 2 : 1024;
 	if ((n.mem = calloc(n.cap, n.esz)) == NULL)
 		fatal("%s: out of memory", __func__);
+	/*
+	 * Entries land in random slots of a table far bigger than the
+	 * cache: the slot of an entry ADJ_AHEAD further on is prefetched,
+	 * so the misses of a whole table's rehash overlap.
+	 */
 	for (i = 0; i < t->cap; i++) {
+		if (i + ADJ_AHEAD < t->cap &&
+		    adj_used(t, e = adj_at(t, i + ADJ_AHEAD)))
+			__builtin_prefetch(adj_at(&n, adj_home(&n,
+			    adj_hash(e, t->abytes, adj_len(t, e)))), 1);
 		e = adj_at(t, i);
 		if (!adj_used(t, e))
 			continue;
@@ -350,6 +360,16 @@ size_t
 adjout_npending(const struct adjout *o)
 {
 	return o->qlen;
+}
+
+void
+adjout_prefetch(struct adjout *o, const struct prefix *p)
+{
+	struct adj_tab *t = &o->tab[spk_afi(p->af)];
+
+	if (t->cap > 0)
+		__builtin_prefetch(adj_at(t, adj_home(t,
+		    adj_hash(p->a, t->abytes, p->len))));
 }
 
 struct attrs *

@@ -206,6 +206,11 @@ void	 adjout_mark(struct peer *, const struct prefix *,
 /* Take up to max pending changes, oldest first (repeats possible). */
 size_t	 adjout_take(struct adjout *, struct adj_pend *, size_t max);
 size_t	 adjout_npending(const struct adjout *);
+/*
+ * Warm the cache for a lookup of p: a batch of lookups in a table far
+ * bigger than the cache then overlaps its misses.
+ */
+void	 adjout_prefetch(struct adjout *, const struct prefix *);
 /* What was last sent for p, or NULL. */
 struct attrs *adjout_sent(struct adjout *, const struct prefix *);
 /* Record what was sent (a reference is taken over; NULL: withdrawn). */

@@ -412,6 +412,8 @@ update_pending(struct peer *p)
 			it[i].x = pb[i].x;
 		}
 		n = update_coalesce(it, n);
+		for (i = 0; i < n; i++)
+			adjout_prefetch(p->out, &it[i].pfx);
 		for (i = k = 0; i < n; i++) {
 			if (!p->af_ok[spk_afi(it[i].pfx.af)] ||
 			    it[i].x == adjout_sent(p->out, &it[i].pfx)) {
