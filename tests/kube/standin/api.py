@@ -726,7 +726,9 @@ class Api:
             if dry_run:
                 return new, warnings
             if cmd.get("deletionTimestamp") and not new["metadata"].get("finalizers"):
-                return self.store.commit(rt, "DELETED", new, cur), warnings
+                # as the real store: the update is not written, the object is deleted;
+                # the DELETED event and the answer carry the last stored state
+                return self.store.commit(rt, "DELETED", cur, cur), warnings
             return self.store.commit(rt, "MODIFIED", new, cur), warnings
 
     # ----------------------------------------------------------------- patch
