@@ -17,7 +17,9 @@
 #include "bgp/log.h"
 #include "kube/kube_int.h"
 
-#define INF_PAGE		500
+#ifndef INF_PAGE
+#define INF_PAGE		500	/* objects per list page */
+#endif
 #define INF_WATCH_SECONDS	300
 #define INF_BACKOFF_BASE_MS	500
 #define INF_BACKOFF_CAP_MS	30000
