@@ -1,8 +1,8 @@
 /*
  * kube.h: desired state from resources (public interface of kube/).
  *
- * A source watches the bgp.miloapis.com/v1alpha1 resources (today: a
- * directory of manifests; the API-server source shares this interface),
+ * A source watches the bgp.miloapis.com/v1alpha1 resources (a directory
+ * of manifests, or a Kubernetes API server; both share this interface),
  * validates them, builds a struct model for this speaker, and calls the
  * apply callback whenever the model changed. The last good version of an
  * invalid object stays in force. Status (conditions) is kept per object and

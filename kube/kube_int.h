@@ -1,8 +1,8 @@
 /*
  * kube_int.h: kube/'s internal interfaces, one section per file.
  *
- * Shared by both sources (the manifest directory and, later, the API
- * server): YAML documents become objects through per-kind descriptors,
+ * Shared by both sources (the manifest directory and the API server):
+ * YAML documents become objects through per-kind descriptors,
  * objects live in a store keyed by kind and name (the last valid version of
  * each stays in force), and a pure build turns the store into the model of
  * one speaker plus the conditions of every object.
