@@ -246,14 +246,26 @@ radix_node(const struct radix *r, uint32_t ref)
 /*
  * The levels of one descent depend on each other, so one descent has one
  * cache miss in flight at a time; descents of different keys do not, so
- * stepping RADIX_PF of them side by side keeps that many in flight. Stops
- * at a payload with the key's exact prefix, prefetching the cache line
- * after the trie's links too (the payload's own fields).
+ * stepping RADIX_PF of them side by side keeps that many in flight. Where
+ * a descent ends on a payload, the cache line after the trie's links (the
+ * payload's own fields) is prefetched too, and found[] gets the payload
+ * when its prefix is the key's.
  */
 #define RADIX_PF	16
+static inline void
+radix_prefetch_end(const struct radix *r, uint32_t ref,
+    const struct prefix *k, void **found)
+{
+	struct prefix *e = radix_key(r, ref);
+
+	__builtin_prefetch((const uint8_t *)e + sizeof(*e) + RADIX_LINKS);
+	if (e->len == k->len && memcmp(e->a, k->a, sizeof(e->a)) == 0)
+		*found = e;
+}
+
 static void
 radix_prefetch_group(const struct radix *r, const struct prefix *ks,
-    size_t n)
+    size_t n, void **found)
 {
 	uint32_t cur[RADIX_PF];
 	size_t i, live = 0;
@@ -261,6 +273,7 @@ radix_prefetch_group(const struct radix *r, const struct prefix *ks,
 
 	for (i = 0; i < n; i++) {
 		cur[i] = 0;
+		found[i] = NULL;
 		if (ks[i].af != r->af || ks[i].len > addr_bits(ks[i].af))
 			continue;
 		if ((cur[i] = radix_root_of(r, &ks[i])) != 0) {
@@ -274,10 +287,8 @@ radix_prefetch_group(const struct radix *r, const struct prefix *ks,
 				continue;
 			if ((b = radix_bit(r, cur[i])) >= ks[i].len) {
 				if (!radix_is_glue(cur[i]))
-					__builtin_prefetch((const uint8_t *)
-					    radix_key(r, cur[i]) +
-					    sizeof(struct prefix) +
-					    RADIX_LINKS);
+					radix_prefetch_end(r, cur[i], &ks[i],
+					    &found[i]);
 				cur[i] = 0;
 			} else
 				cur[i] = radix_get(radix_child(r, cur[i],
@@ -290,13 +301,14 @@ radix_prefetch_group(const struct radix *r, const struct prefix *ks,
 }
 
 void
-radix_prefetch(const struct radix *r, const struct prefix *ks, size_t n)
+radix_prefetch(const struct radix *r, const struct prefix *ks, size_t n,
+    void **found)
 {
 	size_t i;
 
 	for (i = 0; i < n; i += RADIX_PF)
 		radix_prefetch_group(r, ks + i, n - i < RADIX_PF ? n - i :
-		    RADIX_PF);
+		    RADIX_PF, found + i);
 }
 
 /* Any payload node at or below ref. */

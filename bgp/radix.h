@@ -60,10 +60,12 @@ void	*radix_insert(struct radix *, const struct prefix *, int *created);
 /*
  * Warm the cache for descents to the n keys ks (of any family: keys of
  * another are skipped): a batch of lookups or inserts then finds its
- * nodes in cache. Changes nothing.
+ * nodes in cache. found[i] is set to the payload of ks[i], or NULL, valid
+ * until the trie changes (keys must have their host bits clear, or they
+ * are not found). Changes nothing.
  */
 void	 radix_prefetch(const struct radix *, const struct prefix *ks,
-	    size_t n);
+	    size_t n, void **found);
 /* Remove a payload returned by radix_insert(). */
 void	 radix_delete(struct radix *, void *payload);
 /* Longest-prefix match: the most specific payload containing p, or NULL. */

@@ -310,11 +310,27 @@ rib_set_ctx(struct rib *r, const struct decide_ctx *ctx)
 	radix_walk(&r->t[1], rib_redecide_cb, r);
 }
 
+/*
+ * The trie first, then the paths of the entries that exist: their first
+ * path is the next miss of a withdrawal or a replacement.
+ */
+#define RIB_PF	64
 void
 rib_prefetch(struct rib *r, const struct prefix *pfx, size_t n)
 {
-	radix_prefetch(&r->t[0], pfx, n);
-	radix_prefetch(&r->t[1], pfx, n);
+	void *found[RIB_PF];
+	const struct rib_entry *e;
+	size_t i, k, m, afi;
+
+	for (i = 0; i < n; i += m) {
+		m = n - i < RIB_PF ? n - i : RIB_PF;
+		for (afi = 0; afi < 2; afi++) {
+			radix_prefetch(&r->t[afi], pfx + i, m, found);
+			for (k = 0; k < m; k++)
+				if ((e = found[k]) != NULL)
+					__builtin_prefetch(e->paths);
+		}
+	}
 }
 
 const struct rib_entry *
