@@ -311,8 +311,8 @@ rib_set_ctx(struct rib *r, const struct decide_ctx *ctx)
 }
 
 /*
- * The trie first, then the paths of the entries that exist: their first
- * path is the next miss of a withdrawal or a replacement.
+ * The trie first, then the paths of the entries that exist and their
+ * attributes: the next misses of a withdrawal or a replacement.
  */
 #define RIB_PF	64
 void
@@ -329,6 +329,11 @@ rib_prefetch(struct rib *r, const struct prefix *pfx, size_t n)
 			for (k = 0; k < m; k++)
 				if ((e = found[k]) != NULL)
 					__builtin_prefetch(e->paths);
+			/* A removal drops a reference on the path's set. */
+			for (k = 0; k < m; k++)
+				if ((e = found[k]) != NULL &&
+				    e->paths != NULL)
+					__builtin_prefetch(e->paths->attrs, 1);
 		}
 	}
 }

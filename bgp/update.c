@@ -402,6 +402,7 @@ update_pending(struct peer *p)
 	struct bgp *b = p->bgp;
 	struct update_item *it = b->items;
 	struct adj_pend *pb = b->pendbuf;
+	struct attrs *sent;
 	size_t n, i, k;
 
 	while (session_outlen(p->conn) < SPK_OUT_HIWAT) {
@@ -416,11 +417,15 @@ update_pending(struct peer *p)
 			adjout_prefetch(p->out, &it[i].pfx);
 		for (i = k = 0; i < n; i++) {
 			if (!p->af_ok[spk_afi(it[i].pfx.af)] ||
-			    it[i].x == adjout_sent(p->out, &it[i].pfx)) {
+			    it[i].x == (sent = adjout_sent(p->out,
+			    &it[i].pfx))) {
 				if (it[i].x != NULL)
 					attr_unref(it[i].x);
 				continue;
 			}
+			/* Its reference goes when the change is recorded. */
+			if (sent != NULL)
+				__builtin_prefetch(sent, 1);
 			it[k++] = it[i];
 		}
 		update_emit(p, it, k);
