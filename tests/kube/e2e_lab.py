@@ -29,6 +29,7 @@ METRICS = "127.0.0.1:18082"
 HEALTH = "127.0.0.1:18083"
 NODES = ("a", "b", "c")
 ADDR = {"a": NET + "2", "b": NET + "3", "c": NET + "4"}
+ADDR6 = {"a": "fd00:78::2", "b": "fd00:78::3", "c": "fd00:78::4"}
 
 BASE = """
 apiVersion: bgp.miloapis.com/v1alpha1
@@ -113,6 +114,10 @@ class Lab:
                "peer", "name", "eth0", "netns", n)
             sh("ip", "-n", k, "link", "set", self.pfx + side, "master", "br0", "up")
             sh("ip", "-n", n, "addr", "add", ADDR[side] + "/24", "dev", "eth0")
+            # A global IPv6 address: the next hop of IPv6 routes over the
+            # IPv4 sessions.
+            sh("ip", "-n", n, "addr", "add", ADDR6[side] + "/64", "dev", "eth0",
+               "nodad")
             sh("ip", "-n", n, "link", "set", "eth0", "up")
 
     def start(self, name, ns, args):

@@ -130,3 +130,57 @@ def test_advertisement(lab):
     lab.kubectl("delete", "bgpadvertisement", "from-a", "--timeout=30s")
     for n in ("b", "c"):
         poll("routes withdrawn from " + n, lambda: lab.kernel_routes(n) == [], 30)
+
+
+ADVERT6 = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPAdvertisement
+metadata: {name: v6-from-a}
+spec:
+  prefixes: ["2001:db8:1::/48", "2001:db8:2:100::/56", "2001:db9:5::/48"]
+  endpointSelector: {matchLabels: {node: a}}
+"""
+
+EXPORT = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPRoutePolicy
+metadata: {name: export-db8}
+spec:
+  type: Export
+  statements:
+    - prefixSet: [{cidr: "2001:db8::/32", maskLengthMin: 32, maskLengthMax: 48}]
+      action: Accept
+    - action: Reject
+"""
+
+
+def rib_prefixes(doc):
+    if doc is None:
+        return None
+    routes = doc.get("routes", doc) if isinstance(doc, dict) else doc
+    return sorted({r.get("prefix") for r in routes})
+
+
+def test_export_route_policy(lab):
+    """An export policy (2001:db8::/32 le 48 accept, reject the rest): the /48
+    goes through, the /56 and the prefix outside stop, in B's RIB."""
+    mesh_up(lab)
+    lab.apply(ADVERT6)
+    allv6 = ["2001:db8:1::/48", "2001:db8:2:100::/56", "2001:db9:5::/48"]
+    # Without a policy all three arrive, so the filter below is what stops them.
+    poll("all three in B's RIB", lambda: rib_prefixes(lab.show("b", "rib", "ipv6")) == allv6)
+    lab.apply(EXPORT)
+    p = poll("Accepted", lambda: (lambda o: o if cond_is(o, "Accepted", "True")
+                                  else None)(lab.get("bgproutepolicy", "export-db8")))
+    assert cond(p, "Accepted")["observedGeneration"] == p["metadata"]["generation"]
+    for n in ("b", "c"):
+        poll("only the /48 in %s's RIB" % n, lambda: rib_prefixes(
+            lab.show(n, "rib", "ipv6")) == ["2001:db8:1::/48"])
+    poll("only the /48 in B's kernel", lambda: lab.kernel_routes("b", "-6") == [
+        "2001:db8:1::/48"])
+    # A still holds all three (an export policy does not touch the origin).
+    assert rib_prefixes(lab.show("a", "rib", "ipv6")) == allv6
+    # Deleting the policy lets them through again.
+    lab.kubectl("delete", "bgproutepolicy", "export-db8")
+    poll("all three back in B's RIB", lambda: rib_prefixes(
+        lab.show("b", "rib", "ipv6")) == allv6)
