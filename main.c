@@ -23,6 +23,7 @@
 #include "fib/fib.h"
 #include "kube/kube.h"
 #include "metrics/metrics.h"
+#include "metrics/notify.h"
 
 struct opts {
 	const char	*kubeconfig;
@@ -32,6 +33,7 @@ struct opts {
 	const char	*metrics_addr;
 	const char	*health_addr;
 	const char	*lease_ns;
+	const char	*user;		/* --user: drop root to it */
 	unsigned long	 fib_table;
 	unsigned long	 fib_protocol;
 	int		 no_fib;
@@ -48,6 +50,8 @@ struct daemon {
 	struct kube_api		*api;
 	struct metrics		*metrics;
 	struct event		*ev_term, *ev_int, *ev_hup;
+	struct event		*ev_ready;	/* polls until READY=1 is sent */
+	struct notify		*watchdog;
 	int			 exit_code;
 };
 
@@ -74,6 +78,8 @@ usage(FILE *out)
 	    "  --lease-namespace NS     namespace of the peering-policy Lease\n"
 	    "  --log-level L            error|warn|info|debug (info)\n"
 	    "  --log-format F           text|json (text)\n"
+	    "  --user NAME              started as root: become NAME, keeping\n"
+	    "                           CAP_NET_ADMIN and CAP_NET_BIND_SERVICE\n"
 	    "  -h, --help               this text\n");
 }
 
@@ -117,7 +123,7 @@ opts_defaults(struct opts *o)
 }
 
 enum { O_KUBECONFIG = 256, O_CONFIG_DIR, O_LOCAL, O_METRICS, O_HEALTH,
-    O_FIB_TABLE, O_FIB_PROTO, O_NO_FIB, O_LEASE_NS, O_LOG_LEVEL, O_LOG_FMT };
+    O_FIB_TABLE, O_FIB_PROTO, O_NO_FIB, O_LEASE_NS, O_LOG_LEVEL, O_LOG_FMT, O_USER };
 
 static const struct option long_opts[] = {
 	{ "kubeconfig",		required_argument, NULL, O_KUBECONFIG },
@@ -131,6 +137,7 @@ static const struct option long_opts[] = {
 	{ "lease-namespace",	required_argument, NULL, O_LEASE_NS },
 	{ "log-level",		required_argument, NULL, O_LOG_LEVEL },
 	{ "log-format",		required_argument, NULL, O_LOG_FMT },
+	{ "user",		required_argument, NULL, O_USER },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -150,6 +157,7 @@ opts_one(struct opts *o, int c, const char *arg)
 	case O_HEALTH:		o->health_addr = arg; return 0;
 	case O_NO_FIB:		o->no_fib = 1; return 0;
 	case O_LEASE_NS:	o->lease_ns = arg; return 0;
+	case O_USER:		o->user = arg; return 0;
 	case O_FIB_TABLE:
 		return opts_number("--fib-table", arg, 0xffffffffUL,
 		    &o->fib_table);
@@ -290,6 +298,25 @@ daemon_ready_cb(void *arg, char *why, size_t len)
 	return 1;
 }
 
+/*
+ * The service manager hears READY=1 once /readyz would say 200: the first
+ * configuration applied and the listener bound. Polled, as readiness has
+ * several sources and none of them calls back.
+ */
+static void
+daemon_ready_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	char why[256];
+
+	(void)fd;
+	(void)what;
+	if (!daemon_ready_cb(d, why, sizeof(why)))
+		return;
+	notify_send("READY=1");
+	event_del(d->ev_ready);
+}
+
 static void
 daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -298,13 +325,16 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		log_info("SIGHUP: re-reading configuration", "%s", "");
+		notify_send("RELOADING=1");
 		if (d->dir)
 			kube_dir_reload(d->dir);
 		if (d->api)
 			kube_api_resync(d->api);
+		notify_send("READY=1");
 		return;
 	}
 	log_info("stopping", "signal=%d", (int)sig);
+	notify_send("STOPPING=1");
 	event_base_loopbreak(d->base);
 }
 
@@ -345,6 +375,20 @@ daemon_source(struct daemon *d, const struct opts *o)
 }
 
 static int
+daemon_notify_start(struct daemon *d)
+{
+	struct timeval tv = { 0, 100000 };
+
+	d->ev_ready = event_new(d->base, -1, EV_PERSIST, daemon_ready_poll_cb,
+	    d);
+	if (d->ev_ready == NULL)
+		return 1;
+	event_add(d->ev_ready, &tv);
+	d->watchdog = notify_watchdog_new(d->base);
+	return 0;
+}
+
+static int
 daemon_start(struct daemon *d, const struct opts *o)
 {
 	struct bgp_hooks hooks;
@@ -378,7 +422,7 @@ daemon_start(struct daemon *d, const struct opts *o)
 	    &src);
 	if (d->metrics == NULL)
 		return 1;
-	return 0;
+	return daemon_notify_start(d);
 }
 
 /* Cease to peers first, so they withdraw our routes at once. */
@@ -408,7 +452,25 @@ daemon_stop(struct daemon *d)
 		event_free(d->ev_int);
 	if (d->ev_hup)
 		event_free(d->ev_hup);
+	if (d->ev_ready)
+		event_free(d->ev_ready);
+	notify_watchdog_free(d->watchdog);
 	event_base_free(d->base);
+}
+
+/* Before anything opens a file or a socket: all of it runs as the user. */
+static int
+daemon_user(const char *name)
+{
+	char err[256];
+
+	if (user_drop(name, err, sizeof(err)) == -1) {
+		log_error("cannot drop privileges", "user=%s error=\"%s\"",
+		    name, err);
+		return 1;
+	}
+	log_info("running as user", "user=%s", name);
+	return 0;
 }
 
 static int
@@ -425,6 +487,8 @@ daemon_main(int argc, char **argv)
 	if ((r = opts_check_source(&o)) != 0)
 		return r;
 	log_init(o.log_level, o.log_json);
+	if (o.user != NULL && daemon_user(o.user) != 0)
+		return 1;
 	memset(&d, 0, sizeof(d));
 	if ((d.base = event_base_new()) == NULL || daemon_signals(&d) == -1) {
 		log_error("cannot create the event loop", "%s", "");
