@@ -184,3 +184,89 @@ def test_export_route_policy(lab):
     lab.kubectl("delete", "bgproutepolicy", "export-db8")
     poll("all three back in B's RIB", lambda: rib_prefixes(
         lab.show("b", "rib", "ipv6")) == allv6)
+
+
+RR = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPPeeringPolicy
+metadata: {name: rr}
+spec:
+  selector: {matchLabels: {role: node}}
+  mode: route-reflector
+  routeReflectorConfig:
+    reflectorSelector: {matchLabels: {node: a}}
+    clusterID: 10.78.255.1
+  sessionTemplate: {holdTime: 9, keepaliveTime: 3}
+"""
+
+RR_TWO = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPPeeringPolicy
+metadata: {name: rr-two}
+spec:
+  selector: {matchLabels: {role: node}}
+  mode: route-reflector
+  routeReflectorConfig:
+    reflectorSelector:
+      matchExpressions: [{key: node, operator: In, values: [a, b]}]
+  sessionTemplate: {holdTime: 9, keepaliveTime: 3}
+"""
+
+ADVERT_B = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPAdvertisement
+metadata: {name: from-b}
+spec:
+  prefixes: ["192.0.2.0/26"]
+  endpointSelector: {matchLabels: {node: b}}
+"""
+
+
+def test_route_reflector(lab):
+    """Route-reflector mode: sessions reflector -> client; a route of client
+    B reaches client C through A. A policy with two reflectors is
+    InvalidConfig and changes nothing."""
+    lab.apply(RR)
+    rr_sessions = ("session-node-a-node-b", "session-node-a-node-c")
+    for name in rr_sessions:
+        s = poll(name + " established", lambda: established(lab, name), 60)
+        assert s["spec"]["localEndpoint"] == "node-a"
+        assert s["spec"]["routeReflector"]["clusterID"] == "10.78.255.1"
+        assert s["metadata"]["labels"]["bgp.miloapis.com/policy"] == "rr"
+    assert sorted(s["metadata"]["name"] for s in lab.items("bgpsession")) == list(rr_sessions)
+    poll("A's peers are clients", lambda: (lambda d: d and all(
+        n["rr_client"] for n in d["neighbors"]) and len(d["neighbors"]) == 2)(
+        lab.show("a", "neighbors")))
+    assert lab.neighbors("b") == ["session-node-a-node-b"]
+    assert lab.neighbors("c") == ["session-node-a-node-c"]
+
+    lab.apply(ADVERT_B)
+    poll("B's route in C's kernel", lambda: lab.kernel_routes("c") == ["192.0.2.0/26"])
+    rib = lab.show("c", "rib", "ipv4")
+    path = rib["routes"][0]["paths"][0]
+    assert path["peer"] == "session-node-a-node-c"
+    assert path["next_hop"] == ADDR["b"]
+    assert path["originator_id"] == ADDR["b"]
+    assert path["cluster_list"] == ["10.78.255.1"]
+    assert lab.kernel_routes("a") == ["192.0.2.0/26"]
+
+    before = {s["metadata"]["name"]: s["metadata"]["resourceVersion"]
+              for s in lab.items("bgpsession")}
+    lab.apply(RR_TWO)
+    p = poll("InvalidConfig on rr-two", lambda: (lambda o: o if cond_is(
+        o, "InvalidConfig", "True") else None)(lab.get("bgppeeringpolicy", "rr-two")))
+    c = cond(p, "InvalidConfig")
+    assert c["observedGeneration"] == p["metadata"]["generation"]
+    assert c["message"], c
+    # Nothing changed: same sessions, same versions, the route still there.
+    assert lab.items("bgpsession", "-l", "bgp.miloapis.com/policy=rr-two") == []
+    after = {s["metadata"]["name"]: s["metadata"]["resourceVersion"]
+             for s in lab.items("bgpsession")}
+    # Status writes (a session's conditions) may move a version only through
+    # /status; the spec generation and the set must be the same.
+    assert sorted(after) == sorted(before)
+    for s in lab.items("bgpsession"):
+        assert s["metadata"]["generation"] == 1, s
+        assert s["metadata"]["labels"]["bgp.miloapis.com/policy"] == "rr"
+    assert cond_is(lab.get("bgppeeringpolicy", "rr"), "InvalidConfig", "False")
+    assert lab.kernel_routes("c") == ["192.0.2.0/26"]
