@@ -5,6 +5,7 @@ namespaces here are named op<pid>-... ."""
 import os
 import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -37,10 +38,13 @@ def _netns_problem():
 
 
 @pytest.fixture
-def workdir(tmp_path):
-    d = str(tmp_path)
-    os.chmod(d, 0o755)   # a dropped-privilege bgpd reads its config here
-    return d
+def workdir():
+    # World-readable (pytest's tmp_path is not): a bgpd that dropped root
+    # with --user reads its configuration here.
+    d = tempfile.mkdtemp(prefix="bgpd-op-")
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture
