@@ -100,8 +100,18 @@ check-deps:
 	@! grep -nE '#include *"(\.\./)?metrics/' $(BGP_SRC) $(FIB_SRC) $(KUBE_SRC)
 	@echo "check-deps: ok"
 
+# The unit's ExecStart follows PREFIX; the --help text stands in for a
+# man page.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR  ?= $(PREFIX)/share/doc/bgpd
 install: $(BUILD)/bgpd
 	install -D -m 0755 $(BUILD)/bgpd $(DESTDIR)$(PREFIX)/sbin/bgpd
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	sed 's#/usr/local/sbin/bgpd#$(PREFIX)/sbin/bgpd#' \
+		manifests/systemd/bgpd.service >$(DESTDIR)$(UNITDIR)/bgpd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/bgpd.service
+	$(BUILD)/bgpd --help >$(DESTDIR)$(DOCDIR)/bgpd.txt
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 clean:
 	rm -rf build build-asan build-fuzz
