@@ -525,16 +525,63 @@ radix_iter_next(const struct radix *r, struct radix_iter *it)
 	return NULL;
 }
 
-static int
-radix_walk_tree(struct radix *r, uint32_t root, int (*cb)(void *, void *),
-    void *arg)
+/*
+ * Position it at the first node after k in pre-order (prefix order) in
+ * the trie under root. On the way down, a subtree wholly after k is left
+ * on the stack (deepest on top, which is the order they come in) or, where
+ * the descent ends, becomes the current node; one wholly before k is
+ * skipped. A subtree shares the first radix_bit() bits of any of its keys.
+ */
+static void
+radix_iter_seek(const struct radix *r, struct radix_iter *it, uint32_t n,
+    const struct prefix *k)
 {
-	struct radix_iter it;
+	const struct prefix *e;
+	unsigned b, m, d;
+	uint32_t c1;
+
+	it->sp = 0;
+	it->n = 0;
+	while (n != 0) {
+		b = radix_bit(r, n);
+		e = radix_key(r, radix_any_entry(r, n));
+		m = b < k->len ? b : k->len;
+		if ((d = radix_common(k->a, e->a, m)) < m) {
+			if (radix_bitat(k->a, d) == 0)
+				it->n = n;	/* all of it after k */
+			return;
+		}
+		if (k->len < b) {
+			it->n = n;	/* all longer than k, k's bits first */
+			return;
+		}
+		/* n's own key, if any, is k or covers k: not after it. */
+		c1 = radix_get(radix_child(r, n, 1));
+		if (k->len == b || radix_bitat(k->a, b) == 0) {
+			if (c1 != 0) {
+				if (it->sp == RADIX_DEPTH)
+					fatal("%s: trie deeper than %d",
+					    __func__, RADIX_DEPTH);
+				it->stack[it->sp++] = c1;
+			}
+			n = radix_get(radix_child(r, n, 0));
+			if (k->len == b) {
+				it->n = n;
+				return;
+			}
+		} else
+			n = c1;
+	}
+}
+
+static int
+radix_walk_iter(struct radix *r, struct radix_iter *it,
+    int (*cb)(void *, void *), void *arg)
+{
 	struct prefix *k;
 	int rc;
 
-	radix_iter_init(&it, root);
-	while ((k = radix_iter_next(r, &it)) != NULL)
+	while ((k = radix_iter_next(r, it)) != NULL)
 		if ((rc = cb(arg, k)) != 0)
 			return rc;
 	return 0;
@@ -543,20 +590,27 @@ radix_walk_tree(struct radix *r, uint32_t root, int (*cb)(void *, void *),
 /*
  * The short trie merged with the table's slots: a short prefix comes
  * before every prefix of the slot its address falls in, and after those
- * of every earlier slot.
+ * of every earlier slot. Resuming after k starts at k's slot: nothing in
+ * an earlier one, short or not, comes after k.
  */
 int
-radix_walk(struct radix *r, int (*cb)(void *, void *), void *arg)
+radix_walk_from(struct radix *r, const struct prefix *after,
+    int (*cb)(void *, void *), void *arg)
 {
-	struct radix_iter it;
-	struct prefix *s;
-	size_t slot;
+	struct radix_iter it, st;
+	struct prefix k, *s;
+	size_t slot, first = 0;
 	uint32_t root;
 	int rc;
 
-	radix_iter_init(&it, radix_get(r->root));
+	if (after != NULL) {
+		k = radix_canon(r, after);
+		first = radix_slot(k.a);
+		radix_iter_seek(r, &it, radix_get(r->root), &k);
+	} else
+		radix_iter_init(&it, radix_get(r->root));
 	s = radix_iter_next(r, &it);
-	for (slot = 0; r->top != NULL && slot < (size_t)1 << RADIX_STRIDE;
+	for (slot = first; r->top != NULL && slot < (size_t)1 << RADIX_STRIDE;
 	    slot++) {
 		if ((root = radix_get(r->top + 3 * slot)) == 0)
 			continue;
@@ -569,11 +623,21 @@ radix_walk(struct radix *r, int (*cb)(void *, void *), void *arg)
 			break;
 		if ((root = radix_get(r->top + 3 * slot)) == 0)
 			continue;
-		if ((rc = radix_walk_tree(r, root, cb, arg)) != 0)
+		if (after != NULL && slot == first && k.len >= RADIX_STRIDE)
+			radix_iter_seek(r, &st, root, &k);
+		else
+			radix_iter_init(&st, root);
+		if ((rc = radix_walk_iter(r, &st, cb, arg)) != 0)
 			return rc;
 	}
 	for (; s != NULL; s = radix_iter_next(r, &it))
 		if ((rc = cb(arg, s)) != 0)
 			return rc;
 	return 0;
+}
+
+int
+radix_walk(struct radix *r, int (*cb)(void *, void *), void *arg)
+{
+	return radix_walk_from(r, NULL, cb, arg);
 }

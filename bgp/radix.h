@@ -76,6 +76,13 @@ void	*radix_match(const struct radix *, const struct prefix *);
  */
 int	 radix_walk(struct radix *, int (*cb)(void *arg, void *payload),
 	    void *arg);
+/*
+ * The same for the payloads strictly after prefix `after` (which need not
+ * be in the trie; NULL: all): a walk that resumes after a marker starts
+ * there, instead of skipping everything before it.
+ */
+int	 radix_walk_from(struct radix *, const struct prefix *after,
+	    int (*cb)(void *arg, void *payload), void *arg);
 
 static inline size_t
 radix_count(const struct radix *r)

@@ -370,6 +370,20 @@ rib_walk(struct rib *r, int af, int (*cb)(void *, const struct rib_entry *),
 	return radix_walk(&r->t[rib_afi(af)], rib_walk_cb, &w);
 }
 
+int
+rib_walk_from(struct rib *r, int af, const struct prefix *after,
+    int (*cb)(void *, const struct rib_entry *), void *arg)
+{
+	struct rib_user_walk w = { cb, arg };
+
+	if (af != AF_INET && af != AF_INET6)
+		return 0;
+	if (after != NULL && after->af != af)
+		fatal("%s: marker of family %u in a walk of %d", __func__,
+		    after->af, af);
+	return radix_walk_from(&r->t[rib_afi(af)], after, rib_walk_cb, &w);
+}
+
 size_t
 rib_count(const struct rib *r, int af)
 {

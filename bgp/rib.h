@@ -125,6 +125,13 @@ const struct rib_entry *rib_lookup(struct rib *, const struct prefix *);
  */
 int		 rib_walk(struct rib *, int af,
 		    int (*cb)(void *, const struct rib_entry *), void *arg);
+/*
+ * The same, from the first entry strictly after `after` (of family af; it
+ * need not be in the RIB; NULL: from the start): a walk that resumes after
+ * a marker costs what it visits, not what it skips.
+ */
+int		 rib_walk_from(struct rib *, int af, const struct prefix *after,
+		    int (*cb)(void *, const struct rib_entry *), void *arg);
 size_t		 rib_count(const struct rib *, int af);	/* prefixes */
 size_t		 rib_paths(const struct rib *, int af);
 size_t		 rib_bytes(const struct rib *);

@@ -447,10 +447,6 @@ update_walk_cb(void *arg, const struct rib_entry *e)
 	struct peer *p = w->p;
 	struct adjout_dump *d = w->d;
 
-	/* Resume after the marker (the RIB walks in prefix order). */
-	if (d->started[w->afi] &&
-	    prefix_cmp(&e->prefix, &d->marker[w->afi]) <= 0)
-		return 0;
 	w->k += update_diff(p, &e->prefix, e, adjout_sent(p->out, &e->prefix),
 	    &p->bgp->items[w->k]);
 	d->marker[w->afi] = e->prefix;
@@ -500,7 +496,9 @@ update_walk(struct peer *p)
 		w.p = p;
 		w.d = d;
 		w.afi = afi;
-		rib_walk(p->bgp->rib, afi == BGP_AFI_V4 ? AF_INET : AF_INET6,
+		/* Resume after the marker: the RIB walks in prefix order. */
+		rib_walk_from(p->bgp->rib, afi == BGP_AFI_V4 ? AF_INET :
+		    AF_INET6, d->started[afi] ? &d->marker[afi] : NULL,
 		    update_walk_cb, &w);
 		update_emit(p, p->bgp->items, w.k);
 		if (w.stopped)
