@@ -33,6 +33,7 @@ struct adjout {
 	struct adj_tab		 tab[2];
 	struct adj_pend		*q;	/* pending FIFO ring */
 	size_t			 qcap, qhead, qlen;
+	uint32_t		 gen;	/* see adjout_gen() */
 	struct adjout_dump	 dump;
 };
 
@@ -303,8 +304,11 @@ adjout_mark(struct peer *pr, const struct prefix *p, const struct rib_entry *e)
 	struct adj_pend *nq;
 	size_t i, afi = (size_t)spk_afi(p->af);
 
-	/* A walk in progress will reach p by itself. */
-	if (d->active[afi] && (!d->started[afi] ||
+	/*
+	 * A walk in progress will reach p by itself, unless p left the RIB:
+	 * the walk visits the RIB, so a withdrawal is queued.
+	 */
+	if (e != NULL && d->active[afi] && (!d->started[afi] ||
 	    prefix_cmp(p, &d->marker[afi]) > 0))
 		return;
 	if (o->qlen >= SPK_PENDING_MAX) {
@@ -333,6 +337,7 @@ adjout_mark(struct peer *pr, const struct prefix *p, const struct rib_entry *e)
 	}
 	nq = &o->q[(o->qhead + o->qlen) % o->qcap];
 	nq->pfx = *p;
+	nq->gen = o->gen;
 	nq->x = update_export(pr, e);
 	o->qlen++;
 	session_want_write(pr->conn);
@@ -360,6 +365,12 @@ size_t
 adjout_npending(const struct adjout *o)
 {
 	return o->qlen;
+}
+
+uint32_t
+adjout_gen(const struct adjout *o)
+{
+	return o->gen;
 }
 
 void
@@ -434,6 +445,7 @@ adjout_redump(struct peer *p, int afi_mask, int eor)
 	if (p->out == NULL)
 		return;
 	d = &p->out->dump;
+	p->out->gen++;
 	for (i = 0; i < 2; i++)
 		if ((afi_mask & (1 << i)) && p->af_ok[i] && !d->again[i]) {
 			d->active[i] = 1;

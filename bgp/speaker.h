@@ -198,6 +198,7 @@ void	 adjout_free(struct adjout *);
  */
 struct adj_pend {
 	struct prefix	 pfx;
+	uint32_t	 gen;	/* adjout_gen() when x was computed */
 	struct attrs	*x;
 };
 /* Queue the export of e (or of pfx, gone from the RIB, when e is NULL). */
@@ -206,6 +207,12 @@ void	 adjout_mark(struct peer *, const struct prefix *,
 /* Take up to max pending changes, oldest first (repeats possible). */
 size_t	 adjout_take(struct adjout *, struct adj_pend *, size_t max);
 size_t	 adjout_npending(const struct adjout *);
+/*
+ * Bumped by adjout_redump(): a pending change of an older generation was
+ * computed under the export policy before the change and must be computed
+ * again before it is sent.
+ */
+uint32_t adjout_gen(const struct adjout *);
 /*
  * Warm the cache for a lookup of p: a batch of lookups in a table far
  * bigger than the cache then overlaps its misses.

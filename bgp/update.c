@@ -411,6 +411,16 @@ update_pending(struct peer *p)
 		for (i = 0; i < n; i++) {
 			it[i].pfx = pb[i].pfx;
 			it[i].x = pb[i].x;
+			/*
+			 * Computed before the export policy changed: what
+			 * goes out after the change follows the new policy.
+			 */
+			if (pb[i].gen != adjout_gen(p->out)) {
+				if (it[i].x != NULL)
+					attr_unref(it[i].x);
+				it[i].x = update_export(p,
+				    rib_lookup(b->rib, &it[i].pfx));
+			}
 		}
 		n = update_coalesce(it, n);
 		for (i = 0; i < n; i++)
