@@ -81,9 +81,10 @@ class EnvBgpd(FibBgpd):
     """A bgpd that programs its namespace's kernel, with extra environment
     (NOTIFY_SOCKET, WATCHDOG_USEC) and optional --no-fib."""
 
-    def __init__(self, *a, env=None, fib=True, **kw):
+    def __init__(self, *a, env=None, fib=True, wrap=(), **kw):
         self.env = dict(env or {})
         self.fib = fib
+        self.wrap = list(wrap)   # a command that runs bgpd (setpriv ...)
         FibBgpd.__init__(self, *a, **kw)
 
     def start(self, wait=True):
@@ -97,7 +98,8 @@ class EnvBgpd(FibBgpd):
         env = dict(self.asan_env())
         env.update(self.env)
         self.stopping = False
-        self.proc = self.host.spawn("bgpd-" + self.endpoint, cmd, env=env)
+        self.proc = self.host.spawn("bgpd-" + self.endpoint,
+                                    self.wrap + cmd, env=env)
         if wait:
             wait_until(self._healthy, timeout=15,
                        what="bgpd %s /healthz" % self.endpoint,

@@ -76,3 +76,40 @@ def test_user_unknown(bgpd_path, tmp_path):
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 1
     assert "no such user" in r.stderr, r.stderr
+
+
+def test_file_capabilities_as_non_root(topo, make_bgpd, bgpd_path, workdir):
+    """The container image's way (manifests/image/Containerfile): a
+    non-root process gets the two capabilities from the binary's file
+    capabilities, with a bounding set of only those two (drop ALL, add
+    NET_ADMIN and NET_BIND_SERVICE) and no_new_privs off."""
+    Bird = need_bird()
+    import shutil
+    import subprocess
+    for t in ("setcap", "setpriv"):
+        if shutil.which(t) is None:
+            pytest.skip("%s not installed (libcap2-bin, util-linux)" % t)
+    pw = pwd.getpwnam(USER)
+    binary = "%s/bgpd" % workdir
+    shutil.copy(bgpd_path, binary)
+    subprocess.run(["setcap", "cap_net_admin,cap_net_bind_service=ep",
+                    binary], check=True)
+    a = topo.add_host("a")
+    b = topo.add_host("b")
+    wrap = ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid,
+            "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all,+net_admin,+net_bind_service"]
+    bgpd = make_bgpd(a, "node-a", speaker_docs(a) +
+                     peer_docs("a-bird", "bird", b, PEER_AS), start=False,
+                     wrap=wrap)
+    bgpd.binary = binary
+    bgpd.start()
+    Bird(b, PEER_AS, [Neighbor(a.addr(4), LOCAL_AS, families=("ipv4",))],
+         routes=[Route("10.2.0.0/24")]).start()
+    bgpd.wait_neighbor("a-bird")
+    wait_kroute(a, "10.2.0.0/24", [(b.addr(4), "eth0")], on_fail=bgpd.diag)
+    pid = int(a.run(["pgrep", "-f", "^%s " % binary]).stdout.split()[0])
+    st = proc_status(pid)
+    assert st["Uid"].split()[0] == str(pw.pw_uid)
+    want = (1 << CAP_NET_ADMIN) | (1 << CAP_NET_BIND_SERVICE)
+    assert int(st["CapEff"], 16) == want, st["CapEff"]
