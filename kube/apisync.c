@@ -9,7 +9,8 @@
  * BGPSession by the local endpoint's speaker, or by the remote one's when
  * the local endpoint shows no SpeakerReady (not run by a bgpd); our own
  * BGPEndpoint; BGPConfiguration, BGPAdvertisement and BGPRoutePolicy by
- * every speaker, each writing its own view only when that view changes,
+ * every speaker (an advertisement by the speakers its endpointSelector
+ * selects), each writing its own view only when that view changes,
  * so speakers whose views differ in detail do not overwrite each other
  * in a loop. BGPPeeringPolicy status belongs to the Lease holder, which
  * also writes the sessions the policies generate (ppctl.c).
@@ -126,6 +127,26 @@ apisync_established(struct kube_api *a, json_t *want, const char *name,
 	json_array_append_new(json_object_get(want, "conditions"), c);
 }
 
+/*
+ * An advertisement whose endpointSelector leaves this speaker out: the
+ * speakers that originate it own its status (else the last of the others
+ * to write would hide their count and their InvalidPrefixes message).
+ */
+static int
+apisync_advert_not_ours(const json_t *entry)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(entry, "conditions"), i, c) {
+		const char *r = json_string_value(json_object_get(c, "reason"));
+
+		if (r != NULL && strcmp(r, "EndpointNotSelected") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The status this speaker wants on the object, or NULL: not ours. */
 static json_t *
 apisync_want(struct kube_api *a, enum kind_idx k, const json_t *entry,
@@ -139,7 +160,8 @@ apisync_want(struct kube_api *a, enum kind_idx k, const json_t *entry,
 	if ((k == KIND_PEERING && !lease_held(a->lease)) ||
 	    (k == KIND_ENDPOINT &&
 	    strcmp(name, a->local) != 0) || (k == KIND_SESSION &&
-	    !apisync_session_ours(a, o)))
+	    !apisync_session_ours(a, o)) || (k == KIND_ADVERT &&
+	    apisync_advert_not_ours(entry)))
 		return NULL;
 	/* A copy: the build's entries are also what the JSON API shows. */
 	w = json_pack("{s:o, s:I}", "conditions", json_deep_copy(
@@ -189,6 +211,7 @@ apisync_one(struct kube_api *a, enum kind_idx k, const json_t *entry,
 	const char *name = json_string_value(json_object_get(entry, "name"));
 	json_t *o, *want, *patch;
 	char *key, *path;
+	int sent;
 
 	if (name == NULL || (o = informer_get(a->inf[k], name)) == NULL ||
 	    (want = apisync_want(a, k, entry, o)) == NULL)
@@ -201,14 +224,17 @@ apisync_one(struct kube_api *a, enum kind_idx k, const json_t *entry,
 		return;
 	}
 	patch = patch_status(json_object_get(o, "status"), want, now);
-	if (apisync_shared(k))
-		json_object_set(a->views, key, want);
+	sent = 1;
 	if (patch != NULL) {
 		path = apisync_path(k, name, "/status");
-		writer_patch(a->writer, key, path, patch, apisync_meta(o,
+		sent = writer_patch(a->writer, key, path, patch, apisync_meta(o,
 		    "resourceVersion"));
 		free(path);
 	}
+	/* A view held back by the writer (pace, back-off) is not written yet:
+	 * the writer's call to recompute must find it different. */
+	if (apisync_shared(k) && sent)
+		json_object_set(a->views, key, want);
 	json_decref(want);
 	free(key);
 }

@@ -66,7 +66,9 @@ build_refused(json_t *entry, const struct kobj *o, const char *type)
 	if (!o->latest_refused)
 		return 0;
 	kerr_join(&o->errs, msg, sizeof(msg));
-	cond_set(entry, type, 0, "InvalidSpec", o->generation, "%s%s", msg,
+	/* The refused version is the one observed (o->generation is that of
+	 * the spec still in force). */
+	cond_set(entry, type, 0, "InvalidSpec", o->latest_generation, "%s%s", msg,
 	    build_stale(o));
 	return 1;
 }
@@ -100,6 +102,8 @@ build_identity_missing(struct build *b, struct build_out *out, json_t *ce,
 {
 	int64_t gen = b->cfg_obj ? b->cfg_obj->generation : 0;
 
+	if (b->cfg_obj != NULL && b->cfg_obj->spec == NULL)
+		gen = b->cfg_obj->latest_generation;
 	if (b->cfg_obj == NULL || b->cfg_obj->spec == NULL) {
 		snprintf(out->why, sizeof(out->why), "no valid "
 		    "BGPConfiguration named default");
@@ -117,7 +121,7 @@ build_identity_missing(struct build *b, struct build_out *out, json_t *ce,
 		    "%s", out->why);
 		if (ee)
 			cond_set(ee, "SpeakerReady", 0, "InvalidSpec",
-			    b->ep_obj->generation, "%s", out->why);
+			    b->ep_obj->latest_generation, "%s", out->why);
 		return -1;
 	}
 	return 0;
@@ -337,13 +341,13 @@ build_peering_status(struct build *b, const struct expand_result *res)
 
 			kerr_join(&o->errs, msg, sizeof(msg));
 			cond_set(e, "InvalidConfig", 1, "InvalidSpec",
-			    o->generation, "%s%s", msg, build_stale(o));
+			    o->latest_generation, "%s%s", msg, build_stale(o));
 		} else if (res[i].invalid && o->spec == NULL) {
 			char msg[1024];
 
 			kerr_join(&o->errs, msg, sizeof(msg));
 			cond_set(e, "InvalidConfig", 1, "InvalidSpec",
-			    o->generation, "%s", msg);
+			    o->latest_generation, "%s", msg);
 		} else if (res[i].invalid)
 			cond_set(e, "InvalidConfig", 1, res[i].reason,
 			    o->generation, "%s", res[i].msg);

@@ -226,6 +226,7 @@ struct kobj {
 	void			*spec;	/* last valid version, or NULL */
 	struct kerrs		 errs;	/* problems of the latest version */
 	int			 latest_refused;
+	int64_t			 latest_generation;	/* of the newest version, even refused */
 	char			*origin;	/* file of the latest version */
 	int			 doc;
 	int			 seen;	/* mark for store_sweep */
@@ -442,11 +443,12 @@ void		 writer_free(struct writer *);
  * Send patch (taken over) to path as a merge patch, unless a write of key
  * is in flight, backing off, or this very patch was sent already while the
  * object was at version rv (the watch has not shown our write yet).
+ * 1: sent or already sent; 0: held back, the caller will be asked again.
  */
-void		 writer_patch(struct writer *, const char *key,
+int		 writer_patch(struct writer *, const char *key,
 		    const char *path, json_t *patch, const char *rv);
 /* Any method; body (taken over) may be NULL. */
-void		 writer_send(struct writer *, const char *key,
+int		 writer_send(struct writer *, const char *key,
 		    const char *method, const char *path, json_t *body,
 		    const char *ctype, const char *rv);
 /* Writes in flight (shutdown waits for none). */

@@ -124,6 +124,7 @@ store_put(struct store *s, struct kobj_version *v, const struct kerrs *errs,
 		o = s->v[k][i];
 	o->seen = 1;
 	o->latest_refused = v->spec == NULL;
+	o->latest_generation = v->generation;
 	kerr_clear(&o->errs);
 	if (errs)
 		kerr_append(&o->errs, errs);

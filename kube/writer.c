@@ -164,15 +164,20 @@ writer_done(void *arg, long status, const char *body, size_t len,
 	free(r);
 }
 
-void
+int
 writer_patch(struct writer *w, const char *key, const char *path,
     json_t *patch, const char *rv)
 {
-	writer_send(w, key, "PATCH", path, patch,
+	return writer_send(w, key, "PATCH", path, patch,
 	    "application/merge-patch+json", rv);
 }
 
-void
+/*
+ * 1: the wish is sent, or equals the one sent. 0: held back (in flight,
+ * back-off, pace); the caller is asked to recompute later and must not
+ * take it as written.
+ */
+int
 writer_send(struct writer *w, const char *key, const char *method,
     const char *path, json_t *patch, const char *ctype, const char *rv)
 {
@@ -195,7 +200,7 @@ writer_send(struct writer *w, const char *key, const char *method,
 	    writer_paced(w, k)) {
 		json_decref(jrv);
 		json_decref(patch);
-		return;
+		return same;
 	}
 	json_object_set_new(k, "sent_at", json_integer(writer_now_ms()));
 	body = patch ? json_dumps(patch, JSON_COMPACT) : NULL;
@@ -213,6 +218,7 @@ writer_send(struct writer *w, const char *key, const char *method,
 	r->req = kube_http_request(w->http, method, path, body, ctype,
 	    writer_done, r);
 	free(body);
+	return 1;
 }
 
 struct writer *
