@@ -17,6 +17,15 @@ from e2e_lab import (ADDR, NODES, cond, cond_is, make_lab, poll,  # noqa: E402
                      skip_reason)
 
 PFX = "ke%d-" % os.getpid()
+BASE_CONFIG = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPConfiguration
+metadata: {name: default}
+spec:
+  asNumber: %d
+  listenPort: 1790
+  addressFamilies: [{afi: IPv4, safi: Unicast}, {afi: IPv6, safi: Unicast}]
+"""
 PAIRS = ("session-node-a-node-b", "session-node-a-node-c", "session-node-b-node-c")
 
 MESH = """
@@ -30,19 +39,21 @@ spec:
 
 
 @pytest.fixture
-def lab():
+def lab(request):
     why = skip_reason()
     if why:
         pytest.skip(why)
+    failed = request.session.testsfailed
     lab = make_lab(PFX)
     try:
         yield lab
-    except BaseException:
-        print(lab.tail())
-        raise
     finally:
+        # A failed test shows the logs (in its teardown output).
+        if request.session.testsfailed != failed or os.environ.get("E2E_LOGS"):
+            print(lab.tail())
         lab.teardown()
-        shutil.rmtree(lab.tmp, ignore_errors=True)
+        if not os.environ.get("E2E_KEEP"):
+            shutil.rmtree(lab.tmp, ignore_errors=True)
 
 
 def established(lab, name):
@@ -270,3 +281,151 @@ def test_route_reflector(lab):
         assert s["metadata"]["labels"]["bgp.miloapis.com/policy"] == "rr"
     assert cond_is(lab.get("bgppeeringpolicy", "rr"), "InvalidConfig", "False")
     assert lab.kernel_routes("c") == ["192.0.2.0/26"]
+
+
+def apply_bad(lab, text):
+    """Apply a resource with an invalid value: the API server may refuse it
+    (422 from the CRD schema, kubectl exits non-zero) or accept it for the
+    controller to report. Returns kubectl's error text, or None if stored."""
+    r = lab.apply(text, check=False)
+    if r.returncode != 0:
+        assert "Invalid" in r.stderr or "invalid" in r.stderr, r.stderr
+        return r.stderr
+    return None
+
+
+def wait_cond(lab, kind, name, type_, status, timeout=30):
+    seen = []
+
+    def check():
+        o = lab.get(kind, name)
+        seen[:] = [(o or {}).get("status")]
+        if cond_is(o, type_, status) and cond(o, type_).get(
+                "observedGeneration") == o["metadata"]["generation"]:
+            return o
+        return None
+    try:
+        return poll("%s %s %s=%s" % (kind, name, type_, status), check, timeout)
+    except AssertionError:
+        raise AssertionError("%s %s never %s=%s; last status: %r" % (
+            kind, name, type_, status, seen))
+
+
+def session(name, local, remote, hold=9):
+    return """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPSession
+metadata: {name: %s}
+spec: {localEndpoint: %s, remoteEndpoint: %s, holdTime: %d, keepaliveTime: 3}
+""" % (name, local, remote, hold)
+
+
+def test_bad_input(lab):
+    """Each invalid value gets refused by the API server or reported in its
+    condition; the valid resource applied next works."""
+    # A session naming an endpoint that does not exist.
+    lab.apply(session("a-x", "node-a", "node-x"))
+    c = cond(wait_cond(lab, "bgpsession", "a-x", "Configured", "False"), "Configured")
+    assert c["reason"] == "EndpointNotFound" and "node-x" in c["message"], c
+    assert lab.neighbors("a") == []
+    lab.apply(session("a-x", "node-a", "node-b"))
+    wait_cond(lab, "bgpsession", "a-x", "SessionEstablished", "True", 60)
+
+    # holdTime 1 (RFC 4271: 0 or >= 3).
+    err = apply_bad(lab, session("a-c", "node-a", "node-c", hold=1))
+    if err is None:
+        c = cond(wait_cond(lab, "bgpsession", "a-c", "Configured", "False"), "Configured")
+        assert "holdTime" in c["message"], c
+    else:
+        assert "holdTime" in err and lab.get("bgpsession", "a-c") is None
+    lab.apply(session("a-c", "node-a", "node-c", hold=6))
+    wait_cond(lab, "bgpsession", "a-c", "SessionEstablished", "True", 60)
+
+    # asNumber 0 on the configuration.
+    cfg = lab.get("bgpconfiguration", "default")
+    err = apply_bad(lab, BASE_CONFIG % 0)
+    if err is None:
+        c = cond(wait_cond(lab, "bgpconfiguration", "default", "SpeakerReady", "False"),
+                 "SpeakerReady")
+        assert "asNumber" in c["message"], c
+        lab.apply(BASE_CONFIG % 65000)
+        wait_cond(lab, "bgpconfiguration", "default", "SpeakerReady", "True")
+    else:
+        assert "asNumber" in err
+        now = lab.get("bgpconfiguration", "default")
+        assert now["metadata"]["resourceVersion"] == cfg["metadata"]["resourceVersion"]
+    # The speakers still run the sessions.
+    assert lab.neighbors("a") == ["a-c", "a-x"]
+
+    # A bad CIDR among good ones: reported by value, the good one advertised.
+    err = apply_bad(lab, """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPAdvertisement
+metadata: {name: mixed}
+spec:
+  prefixes: ["10.0.0.0/33", "198.51.100.0/24", "300.1.2.0/24"]
+  endpointSelector: {matchLabels: {node: a}}
+""")
+    if err is None:
+        a = poll("Advertised False naming the bad values", lambda: (lambda o: o if (
+            cond_is(o, "Advertised", "False") and "10.0.0.0/33" in cond(
+                o, "Advertised")["message"]) else None)(lab.get("bgpadvertisement", "mixed")))
+        assert "300.1.2.0/24" in cond(a, "Advertised")["message"], a
+        assert "198.51.100.0/24" not in cond(a, "Advertised")["message"], a
+        poll("the valid prefix in B's kernel", lambda: lab.kernel_routes("b") == [
+            "198.51.100.0/24"])
+    lab.apply("""
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPAdvertisement
+metadata: {name: mixed}
+spec:
+  prefixes: ["198.51.100.0/24", "198.51.100.128/25"]
+  endpointSelector: {matchLabels: {node: a}}
+""")
+    poll("both prefixes in B's kernel", lambda: lab.kernel_routes("b") == [
+        "198.51.100.0/24", "198.51.100.128/25"])
+    wait_cond(lab, "bgpadvertisement", "mixed", "Advertised", "True")
+
+    # maskLengthMin > maskLengthMax.
+    bad_policy = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPRoutePolicy
+metadata: {name: minmax}
+spec:
+  type: Import
+  statements:
+    - prefixSet: [{cidr: "198.51.100.0/24", maskLengthMin: %d, maskLengthMax: %d}]
+      action: Reject
+"""
+    err = apply_bad(lab, bad_policy % (26, 25))
+    if err is None:
+        c = cond(wait_cond(lab, "bgproutepolicy", "minmax", "Accepted", "False"),
+                 "Accepted")
+        assert "maskLength" in c["message"] or "min" in c["message"], c
+        # Not half-applied: B still takes both routes.
+        assert lab.kernel_routes("b") == ["198.51.100.0/24", "198.51.100.128/25"]
+    lab.apply(bad_policy % (25, 25))
+    wait_cond(lab, "bgproutepolicy", "minmax", "Accepted", "True")
+    poll("the /25 rejected on import by B", lambda: lab.kernel_routes("b") == [
+        "198.51.100.0/24"])
+
+    # A label selector that does not parse.
+    bad_sel = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPPeeringPolicy
+metadata: {name: sel}
+spec:
+  selector:
+    matchExpressions: [{key: role, operator: %s, values: [%s]}]
+  sessionTemplate: {holdTime: 9, keepaliveTime: 3}
+"""
+    err = apply_bad(lab, bad_sel % ("Sideways", "node"))
+    if err is None:
+        c = cond(wait_cond(lab, "bgppeeringpolicy", "sel", "InvalidConfig", "True"),
+                 "InvalidConfig")
+        assert "Sideways" in c["message"] or "operator" in c["message"], c
+        assert lab.items("bgpsession", "-l", "bgp.miloapis.com/policy=sel") == []
+    lab.apply(bad_sel % ("In", "nobody"))
+    p = wait_cond(lab, "bgppeeringpolicy", "sel", "InvalidConfig", "False")
+    assert p["status"].get("matchedEndpoints", 0) == 0
+    assert lab.items("bgpsession", "-l", "bgp.miloapis.com/policy=sel") == []
