@@ -429,3 +429,64 @@ spec:
     p = wait_cond(lab, "bgppeeringpolicy", "sel", "InvalidConfig", "False")
     assert p["status"].get("matchedEndpoints", 0) == 0
     assert lab.items("bgpsession", "-l", "bgp.miloapis.com/policy=sel") == []
+
+
+def holder(lab):
+    lease = lab.get("lease", "bgp-peering-policy", ns="bgp-system")
+    return ((lease or {}).get("spec") or {}).get("holderIdentity") or ""
+
+
+def test_leader_handover(lab):
+    """Three speakers compete for the Lease; only the holder writes the
+    generated sessions; SIGKILL of the holder hands over within the lease
+    duration, and no session is duplicated or lost."""
+    lab.standin("POST", "stats/reset")
+    mesh_up(lab)
+    h = poll("a Lease holder", lambda: holder(lab))
+    node = h.split("-")[1]
+    assert "node-" + node in ("node-a", "node-b", "node-c"), h
+    sessions = {s["metadata"]["name"]: s["metadata"]["uid"] for s in lab.items("bgpsession")}
+    assert sorted(sessions) == list(PAIRS)
+    stats = lab.standin("GET", "stats")["requests"]
+    # One create per session: the other speakers wrote none.
+    assert stats.get("create bgpsessions", 0) == 3, stats
+    assert stats.get("delete bgpsessions", 0) == 0, stats
+    for n in NODES:
+        acquired = "peering-policy Lease acquired" in lab.log("bgpd-" + n)
+        assert acquired == (n == node), (n, h)
+
+    t0 = time.monotonic()
+    lab.stop("bgpd-" + node, signal.SIGKILL)
+    h2 = poll("another Lease holder", lambda: (lambda x: x if x and x != h else None)(
+        holder(lab)), 40)
+    took = time.monotonic() - t0
+    print("Lease handover after SIGKILL: %.1f s (%s -> %s)" % (took, h, h2))
+    assert took < 15 + 8, took
+    # Nothing duplicated or lost: the same three sessions, not recreated.
+    new_node = h2.split("-")[1]
+    assert new_node != node
+    poll("the new holder's policy status", lambda: (lambda o: o if o and o.get(
+        "status", {}).get("activeSessions") == 3 else None)(lab.get("bgppeeringpolicy", "mesh")))
+    now = {s["metadata"]["name"]: s["metadata"]["uid"] for s in lab.items("bgpsession")}
+    assert now == sessions
+    # The new holder acts: an endpoint (still running) leaves the mesh.
+    other = [n for n in NODES if n not in (node, new_node)][0]
+    lab.kubectl("label", "--overwrite", "bgpendpoint", "node-" + new_node, "role=spare")
+    want = sorted(p for p in PAIRS if "node-" + new_node not in p)
+    dead = [p for p in PAIRS if "node-" + new_node in p and "node-" + node in p][0]
+    # The session with the killed speaker waits for that speaker's finalizer.
+    poll("the leaving endpoint's sessions deleted", lambda: sorted(
+        s["metadata"]["name"] for s in lab.items("bgpsession")
+        if s["metadata"]["name"] != dead) == want, 30)
+    d = lab.get("bgpsession", dead)
+    assert d["metadata"].get("deletionTimestamp"), d
+    assert d["metadata"]["finalizers"] == ["bgp.miloapis.com/speaker-node-" + node], d
+    # The killed speaker comes back, tears its peer down, lets it go.
+    lab.bgpd(node)
+    poll("the killed speaker's session deleted", lambda: sorted(
+        s["metadata"]["name"] for s in lab.items("bgpsession")) == want, 30)
+    poll("the restarted speaker's peers", lambda: lab.neighbors(node) == sorted(
+        p for p in want if "node-" + node in p), 30)
+    stats = lab.standin("GET", "stats")["requests"]
+    assert stats.get("create bgpsessions", 0) == 3, stats
+    assert lab.neighbors(other) == sorted(p for p in want if "node-" + other in p)
