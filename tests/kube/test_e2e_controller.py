@@ -490,3 +490,59 @@ def test_leader_handover(lab):
     stats = lab.standin("GET", "stats")["requests"]
     assert stats.get("create bgpsessions", 0) == 3, stats
     assert lab.neighbors(other) == sorted(p for p in want if "node-" + other in p)
+
+
+def advert(name, prefixes, node="a"):
+    return """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPAdvertisement
+metadata: {name: %s}
+spec:
+  prefixes: [%s]
+  endpointSelector: {matchLabels: {node: %s}}
+""" % (name, ", ".join('"%s"' % p for p in prefixes), node)
+
+
+def test_recovery(lab):
+    """History compacted and watches cut while resources change, then the API
+    server restarted (same state and certificates): the final state is
+    exactly what was applied last."""
+    mesh_up(lab)
+    lab.apply(advert("churn", ["198.51.100.0/24"]))
+    poll("first prefix at B", lambda: lab.kernel_routes("b") == ["198.51.100.0/24"])
+    for i in range(1, 6):
+        assert lab.standin("POST", "cut-watches")["cut"] >= 3
+        lab.apply(advert("churn", ["198.51.100.0/24", "203.0.113.%d/32" % i]))
+        lab.kubectl("label", "--overwrite", "bgpendpoint", "node-c", "round=%d" % i)
+        lab.standin("POST", "compact")
+    # Node C leaves the mesh and a second advertisement comes, during cuts.
+    lab.standin("POST", "cut-watches")
+    lab.kubectl("label", "--overwrite", "bgpendpoint", "node-c", "role=spare")
+    lab.apply(advert("second", ["192.0.2.64/26"], node="b"))
+    lab.standin("POST", "compact")
+
+    # The API server restarts on the same port, state and CA.
+    assert lab.stop("apiserver") == 0
+    lab.apiserver(lab.port)
+    lab.apply(advert("churn", ["203.0.113.5/32", "203.0.113.6/32"]))
+    lab.kubectl("delete", "bgpadvertisement", "second", "--timeout=30s")
+    lab.apply(advert("third", ["192.0.2.128/26"], node="c"))
+
+    # Exactly right: sessions, peers, routes in every kernel, status.
+    poll("only a-b left", lambda: [s["metadata"]["name"] for s in lab.items(
+        "bgpsession")] == ["session-node-a-node-b"], 40)
+    poll("a-b peers", lambda: lab.neighbors("a") == ["session-node-a-node-b"]
+         and lab.neighbors("b") == ["session-node-a-node-b"] and lab.neighbors("c") == [], 30)
+    poll("B's kernel", lambda: lab.kernel_routes("b") == ["203.0.113.5", "203.0.113.6"], 30)
+    assert lab.kernel_routes("a") == []
+    assert lab.kernel_routes("c") == []
+    # C originates "third" but has no peer left to send it to.
+    a = wait_cond(lab, "bgpadvertisement", "churn", "Advertised", "True")
+    assert a["status"]["advertisedPrefixCount"] == 2
+    pp = poll("policy status", lambda: (lambda o: o if o.get("status", {}).get(
+        "activeSessions") == 1 else None)(lab.get("bgppeeringpolicy", "mesh")))
+    assert pp["status"]["matchedEndpoints"] == 2
+    rib_c = lab.show("c", "rib", "ipv4")
+    assert sorted(r["prefix"] for r in rib_c["routes"]) == ["192.0.2.128/26"]
+    for n in NODES:
+        assert "listing again" in lab.log("bgpd-" + n) or "relist" in lab.log("bgpd-" + n)
