@@ -49,22 +49,22 @@ static void
 bgp_route_change(struct bgp *b, const struct rib_entry *e)
 {
 	struct bgp_route_change rc;
-	const struct path *pa;
+	const struct path *pa, *best = rib_best(e);
 
 	memset(&rc, 0, sizeof(rc));
 	rc.prefix = e->prefix;
-	if (e->best == NULL) {
+	if (best == NULL) {
 		rc.withdrawn = 1;
 		b->hooks.route_change(b->hooks.arg, &rc);
 		return;
 	}
-	rc.local = e->best->src->local;
-	rc.peer = rc.local ? NULL : e->best->src->name;
-	rc.nexthops[0].addr = e->best->attrs->nexthop;
-	rc.nexthops[0].ll = e->best->attrs->nexthop_ll;
+	rc.local = best->src->local;
+	rc.peer = rc.local ? NULL : best->src->name;
+	rc.nexthops[0].addr = best->attrs->nexthop;
+	rc.nexthops[0].ll = best->attrs->nexthop_ll;
 	rc.nnexthops = 1;
 	for (pa = e->paths; pa != NULL && rc.nnexthops < 16; pa = pa->next) {
-		if (pa == e->best || !pa->best || pa->filter != PATH_OK)
+		if (pa == best || !pa->best || pa->filter != PATH_OK)
 			continue;
 		rc.nexthops[rc.nnexthops].addr = pa->attrs->nexthop;
 		rc.nexthops[rc.nnexthops].ll = pa->attrs->nexthop_ll;
@@ -83,7 +83,7 @@ bgp_best_change(void *arg, const struct rib_entry *e,
 
 	(void)old_attrs;
 	if (b->hooks.route_change != NULL &&
-	    (e->best != NULL || old_best != NULL))
+	    (rib_best(e) != NULL || old_best != NULL))
 		bgp_route_change(b, e);
 	TAILQ_FOREACH(p, &b->peers, entry)
 		if (p->state == BGP_ESTABLISHED && p->out != NULL &&

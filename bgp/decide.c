@@ -201,6 +201,19 @@ decide_multipath(const struct decide_ctx *ctx, struct rib_entry *e,
 	}
 }
 
+/* rib_best() finds the primary at the head of the list. */
+static void
+decide_to_head(struct rib_entry *e, struct path *primary)
+{
+	struct path **pp;
+
+	for (pp = &e->paths; *pp != primary; pp = &(*pp)->next)
+		;
+	*pp = primary->next;
+	primary->next = e->paths;
+	e->paths = primary;
+}
+
 struct path *
 decide_select(const struct decide_ctx *ctx, struct rib_entry *e)
 {
@@ -218,8 +231,9 @@ decide_select(const struct decide_ctx *ctx, struct rib_entry *e)
 		if (p->best && (primary == NULL ||
 		    decide_cmp_tail(ctx, p, primary) < 0))
 			primary = p;
-	if (primary != NULL)
-		decide_multipath(ctx, e, primary);
-	e->best = primary;
+	if (primary == NULL)
+		return NULL;
+	decide_multipath(ctx, e, primary);
+	decide_to_head(e, primary);
 	return primary;
 }

@@ -104,12 +104,16 @@ rib_ecmp_changed(const struct rib_entry *e, const struct path *chg,
 	return (chg->best || chg->was_best) && chg->attrs != chg_old;
 }
 
-/* Decide e again and tell the hook when the outcome changed. */
+/*
+ * Decide e again and tell the hook when the outcome changed. old is
+ * rib_best(e) from before the list changed: a new path or an unlinked one
+ * can move another to the head.
+ */
 static void
-rib_decide(struct rib *r, struct rib_entry *e, struct path *chg,
-    struct attrs *chg_old, int gone)
+rib_decide(struct rib *r, struct rib_entry *e, struct path *old,
+    struct path *chg, struct attrs *chg_old, int gone)
 {
-	struct path *old = e->best, *p;
+	struct path *p, *best;
 	struct attrs *old_attrs = NULL;
 	int fire;
 
@@ -117,9 +121,8 @@ rib_decide(struct rib *r, struct rib_entry *e, struct path *chg,
 		old_attrs = old == chg ? chg_old : old->attrs;
 	for (p = e->paths; p != NULL; p = p->next)
 		p->was_best = p->best;
-	decide_select(&r->ctx, e);
-	fire = e->best != old ||
-	    (e->best != NULL && e->best->attrs != old_attrs);
+	best = decide_select(&r->ctx, e);
+	fire = best != old || (best != NULL && best->attrs != old_attrs);
 	/* Also after max_paths went down to 1: the set shrank. */
 	if (!fire)
 		fire = rib_ecmp_changed(e, chg, chg_old, gone);
@@ -144,7 +147,7 @@ rib_update(struct rib *r, const struct prefix *pfx, struct path_src *src,
 {
 	int afi = rib_afi(pfx->af), created;
 	struct rib_entry *e;
-	struct path **pp, *p;
+	struct path **pp, *p, *best;
 	struct attrs *old;
 	char pb[PREFIX_STRLEN];
 
@@ -173,7 +176,7 @@ rib_update(struct rib *r, const struct prefix *pfx, struct path_src *src,
 			p->since = rib_now();
 		p->attrs = attrs;
 		p->filter = (uint8_t)filter;
-		rib_decide(r, e, p, old, 0);
+		rib_decide(r, e, rib_best(e), p, old, 0);
 		attr_unref(old);
 		return;
 	}
@@ -182,20 +185,25 @@ rib_update(struct rib *r, const struct prefix *pfx, struct path_src *src,
 	p->attrs = attrs;
 	p->filter = (uint8_t)filter;
 	p->since = rib_now();
-	p->next = e->paths;
-	e->paths = p;
+	best = rib_best(e);
+	/* Behind the head: it holds the best path (rib_best()). */
+	if (e->paths != NULL) {
+		p->next = e->paths->next;
+		e->paths->next = p;
+	} else
+		e->paths = p;
 	r->npaths[afi]++;
 	src->npaths[afi]++;
 	if (filter == PATH_OK)
 		src->naccepted[afi]++;
-	rib_decide(r, e, p, attrs, 0);
+	rib_decide(r, e, best, p, attrs, 0);
 }
 
 /* Unlink src's path from e, decide, free it; e goes when it empties. */
 static void
 rib_remove(struct rib *r, int afi, struct rib_entry *e, struct path **pp)
 {
-	struct path *p = *pp;
+	struct path *p = *pp, *best = rib_best(e);
 	struct path_src *src = p->src;
 
 	*pp = p->next;
@@ -203,7 +211,7 @@ rib_remove(struct rib *r, int afi, struct rib_entry *e, struct path **pp)
 	src->npaths[afi]--;
 	if (p->filter == PATH_OK)
 		src->naccepted[afi]--;
-	rib_decide(r, e, p, p->attrs, 1);
+	rib_decide(r, e, best, p, p->attrs, 1);
 	attr_unref(p->attrs);
 	slab_free(&r->paths, p);
 	if (e->paths == NULL)
@@ -275,7 +283,7 @@ rib_refilter_cb(void *arg, void *payload)
 	else if (p->filter == PATH_OK)
 		w->src->naccepted[w->afi]--;
 	p->filter = (uint8_t)f;
-	rib_decide(w->r, e, p, p->attrs, 0);
+	rib_decide(w->r, e, rib_best(e), p, p->attrs, 0);
 	return 0;
 }
 
@@ -294,7 +302,7 @@ rib_refilter_src(struct rib *r, struct path_src *src,
 static int
 rib_redecide_cb(void *arg, void *payload)
 {
-	rib_decide(arg, payload, NULL, NULL, 0);
+	rib_decide(arg, payload, rib_best(payload), NULL, NULL, 0);
 	return 0;
 }
 

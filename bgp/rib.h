@@ -63,12 +63,23 @@ struct path {
 	uint8_t			 was_best; /* rib.c: before this decision */
 };
 
+/*
+ * 32 bytes, one per prefix: the best path is not a field of its own but
+ * the head of the list when it is marked best (decide_select() puts it
+ * there), which saves 8 bytes a prefix.
+ */
 struct rib_entry {			/* one prefix */
 	struct prefix		 prefix;
 	uint8_t			 trie[6];	/* radix.c: links to children */
-	struct path		*paths;
-	struct path		*best;	/* NULL when no usable path */
+	struct path		*paths;	/* the best one first */
 };
+
+/* The best path of e, NULL when no path is usable. */
+static inline struct path *
+rib_best(const struct rib_entry *e)
+{
+	return e->paths != NULL && e->paths->best ? e->paths : NULL;
+}
 
 struct rib_hooks {
 	void	*arg;
@@ -78,7 +89,7 @@ struct rib_hooks {
 	 * are old_attrs, which differ from old_best->attrs when that path
 	 * was replaced in place. It is also called when only the ECMP set
 	 * changed (a member came, went or changed its attributes, or
-	 * max_paths changed); then old_best may equal e->best.
+	 * max_paths changed); then old_best may equal rib_best(e).
 	 */
 	void	(*best_change)(void *arg, const struct rib_entry *,
 		    const struct path *old_best, const struct attrs *old_attrs);
@@ -156,9 +167,10 @@ int		 decide_cmp(const struct decide_ctx *, const struct path *,
 		    const struct path *);
 /*
  * Select the best of e's usable paths, independent of list order (MED is
- * compared within neighbor-AS groups first). Marks path->best, sets
- * e->best and returns it, or NULL. ECMP members (equal up to the router-ID step) are marked
- * too, up to max_paths.
+ * compared within neighbor-AS groups first). Marks path->best, moves the
+ * best path to the head of e's list (see rib_best()) and returns it, or
+ * NULL. ECMP members (equal up to the router-ID step) are marked too, up
+ * to max_paths.
  */
 struct path	*decide_select(const struct decide_ctx *, struct rib_entry *);
 /* The effective LOCAL_PREF of a path (100 when absent). */

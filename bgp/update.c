@@ -194,7 +194,7 @@ update_exportable(struct peer *p, const struct rib_entry *e)
 	const struct path *best;
 	const struct path_src *src;
 
-	if (e == NULL || (best = e->best) == NULL)
+	if (e == NULL || (best = rib_best(e)) == NULL)
 		return NULL;
 	src = best->src;
 	if (src == &p->src)

@@ -188,7 +188,7 @@ test_steps(void **state)
 				b.path.next = &a.path;
 			}
 			best = decide_select(&ctx1, &e);
-			if (best != &a.path || e.best != &a.path ||
+			if (best != &a.path || rib_best(&e) != &a.path ||
 			    !a.path.best || b.path.best)
 				fail_msg("%s: wrong winner (order %d)",
 				    steps[i].what, order);
@@ -222,7 +222,7 @@ test_filtered(void **state)
 	assert_false(a.path.best);
 	b.path.filter = PATH_LOOP_AS;
 	assert_null(decide_select(&ctx1, &e));
-	assert_null(e.best);
+	assert_null(rib_best(&e));
 	assert_false(b.path.best);
 	e.paths = NULL;
 	assert_null(decide_select(&ctx1, &e));
@@ -256,7 +256,7 @@ permute(const char *what, const struct spec *specs, size_t n,
 		}
 		best = decide_select(ctx, &e);
 		runs++;
-		if (best != &b[want].path)
+		if (best != &b[want].path || rib_best(&e) != best)
 			fail_msg("%s: permutation %zu picked another winner",
 			    what, runs);
 		for (k = 0; k < n; k++)

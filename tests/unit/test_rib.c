@@ -40,10 +40,10 @@ hook(void *arg, const struct rib_entry *e, const struct path *old_best,
 	c->old_best = old_best;
 	c->old_attrs = old_attrs;
 	c->old_lp = old_attrs != NULL ? old_attrs->local_pref : 0;
-	c->new_best = e->best;
+	c->new_best = rib_best(e);
 	c->prefix = e->prefix;
 	/* The hook sees a consistent entry. */
-	if (e->best != NULL && !e->best->best)
+	if (rib_best(e) != NULL && !rib_best(e)->best)
 		fail_msg("best path not marked");
 	if ((old_best == NULL) != (old_attrs == NULL))
 		fail_msg("old_best and old_attrs disagree");
@@ -119,7 +119,7 @@ test_update_withdraw(void **state)
 	assert_null(c.old_best);
 	e = rib_lookup(r, &p);
 	assert_non_null(e);
-	p1 = e->best;
+	p1 = rib_best(e);
 	assert_ptr_equal(c.new_best, p1);
 	assert_ptr_equal(p1->src, &s1);
 	assert_int_equal(rib_count(r, AF_INET), 1);
@@ -145,7 +145,7 @@ test_update_withdraw(void **state)
 	assert_int_equal(c.n, 2);
 	assert_ptr_equal(c.old_best, p1);
 	assert_ptr_equal(c.old_attrs, a100);
-	p2 = e->best;
+	p2 = rib_best(e);
 	assert_ptr_equal(p2->src, &s2);
 	assert_false(p1->best);
 
@@ -155,13 +155,13 @@ test_update_withdraw(void **state)
 	assert_ptr_equal(c.old_best, p2);
 	assert_ptr_equal(c.old_attrs, a200);
 	assert_int_equal(c.old_lp, 200);
-	assert_ptr_equal(e->best, p1);
+	assert_ptr_equal(rib_best(e), p1);
 	assert_int_equal(a200->refcnt, 1);
 
 	/* s1 turns filtered: s2 takes over; counters follow. */
 	rib_update(r, &p, &s1, attr_ref(a100), PATH_REJECTED);
 	assert_int_equal(c.n, 4);
-	assert_ptr_equal(e->best, p2);
+	assert_ptr_equal(rib_best(e), p2);
 	assert_int_equal(s1.naccepted[0], 0);
 	assert_int_equal(s1.npaths[0], 1);
 
@@ -171,7 +171,7 @@ test_update_withdraw(void **state)
 	assert_ptr_equal(c.old_best, p2);
 	assert_null(c.new_best);
 	assert_non_null(rib_lookup(r, &p));
-	assert_null(rib_lookup(r, &p)->best);
+	assert_null(rib_best(rib_lookup(r, &p)));
 	assert_int_equal(s2.npaths[0], 0);
 
 	/* Withdrawing the unknown is quiet. */
@@ -247,7 +247,7 @@ count_unusable(void *arg, const struct rib_entry *e)
 {
 	size_t *n = arg;
 
-	if (e->best == NULL) {
+	if (rib_best(e) == NULL) {
 		if (e->prefix.len != 24)
 			fail_msg("a prefix other than a /24 lost its best");
 		++*n;
@@ -357,12 +357,12 @@ test_ecmp_changes(void **state)
 	rib_update(r, &p, &s1, attr_ref(a), PATH_OK);
 	assert_int_equal(c.n, 1);
 	e = rib_lookup(r, &p);
-	p1 = e->best;
+	p1 = rib_best(e);
 	/* An equal path joins the set: primary unchanged, still a change. */
 	rib_update(r, &p, &s2, attr_ref(a), PATH_OK);
 	assert_int_equal(c.n, 2);
 	assert_ptr_equal(c.old_best, p1);
-	assert_ptr_equal(e->best, p1);
+	assert_ptr_equal(rib_best(e), p1);
 	assert_true(e->paths->best && e->paths->next->best);
 	/* A worse path is no member: nothing to tell. */
 	rib_update(r, &p, &s3, attr_ref(b), PATH_OK);
@@ -371,7 +371,7 @@ test_ecmp_changes(void **state)
 	ctx.max_paths = 1;
 	rib_set_ctx(r, &ctx);
 	assert_int_equal(c.n, 3);
-	assert_ptr_equal(e->best, p1);
+	assert_ptr_equal(rib_best(e), p1);
 	/* The same context again is no change. */
 	rib_set_ctx(r, &ctx);
 	assert_int_equal(c.n, 3);
@@ -454,7 +454,7 @@ m_outcome(struct model_rib *m, int i, struct attrs *out[M_SRC])
 				if (p->src == &m->src[k])
 					out[k] = p->attrs;
 	/* The primary, told apart by a marker no attrs pointer can be. */
-	if (e->best != NULL && out[e->best->src->id - 1] == NULL)
+	if (rib_best(e) != NULL && out[rib_best(e)->src->id - 1] == NULL)
 		m->bad = 1;
 }
 
@@ -506,7 +506,7 @@ m_check(struct model_rib *m, size_t step)
 		}
 		if (n != 0)
 			fail_msg("step %zu: path count differs", step);
-		if (e != NULL && (e->best != NULL) != usable)
+		if (e != NULL && (rib_best(e) != NULL) != usable)
 			fail_msg("step %zu: best presence wrong", step);
 		m_outcome(m, i, now);
 		changed = memcmp(now, m->snap[i], sizeof(now)) != 0;
