@@ -101,6 +101,8 @@ class Lab:
     # -- setup ----------------------------------------------------------
     def netns(self, nodes=NODES):
         k = self.ns["k"]
+        for x in nodes:
+            self.ns.setdefault(x, self.pfx + x)
         for n in [k] + [self.ns[x] for x in nodes]:
             sh("ip", "netns", "add", n)
             self.made_ns.append(n)
@@ -128,7 +130,7 @@ class Lab:
             stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
-    def apiserver(self, port=0):
+    def apiserver(self, port=0, bookmark="0.5"):
         port_file = os.path.join(self.tmp, "port")
         if os.path.exists(port_file):
             os.unlink(port_file)
@@ -139,7 +141,7 @@ class Lab:
             "--extra-san", NET + "1",
             "--kubeconfig-out", self.kubeconfig, "--port-file", port_file,
             "--cert-dir", os.path.join(self.tmp, "certs"),
-            "--bookmark-interval", "0.5"])
+            "--bookmark-interval", str(bookmark)])
         poll("the stand-in's port file", lambda: os.path.exists(port_file)
              or self.procs["apiserver"].poll() is not None, 60)
         assert self.procs["apiserver"].poll() is None, self.tail()

@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+"""bgpd's Kubernetes controller, measured against the stand-in API server
+(tests/kube/apiserver.py) in network namespaces. Not a test: prints figures.
+
+  1. kubectl apply of a BGPAdvertisement on node A -> the route in node B's
+     kernel (ip route in B's namespace, polled every ~2 ms).
+  2. kubectl apply of a BGPSession (both speakers already up) ->
+     SessionEstablished=True in the API (kubectl wait, a watch).
+  3. N idle speakers for a while: API requests/s and bytes/s from
+     GET /_standin/stats; no polling, only watches.
+
+Run as root:  /usr/bin/python3 bench/kube/bench.py [--reps 10] [--idle 20]
+              [--idle-seconds 120]
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "kube"))
+import e2e_lab  # noqa: E402
+from e2e_lab import Lab, cond_is, poll, sh  # noqa: E402
+
+PFX = "kb%d-" % os.getpid()
+
+
+def ms(x):
+    return "%.0f ms" % (x * 1000)
+
+
+def summary(name, xs, target):
+    xs = sorted(xs)
+    print("%-48s median %8s  min %8s  max %8s  (n=%d, target %s)" % (
+        name, ms(statistics.median(xs)), ms(xs[0]), ms(xs[-1]), len(xs), target))
+    return statistics.median(xs)
+
+
+def kernel_has(lab, side, prefix):
+    r = subprocess.run(["ip", "-n", lab.ns[side], "route", "show", prefix,
+                        "proto", "196"], capture_output=True, text=True)
+    return bool(r.stdout.strip())
+
+
+def latency(reps):
+    tmp = __import__("tempfile").mkdtemp(prefix=PFX)
+    lab = Lab(tmp, PFX)
+    try:
+        lab.netns(("a", "b"))
+        lab.apiserver()
+        lab.kubectl("create", "namespace", "bgp-system", check=False)
+        lab.apply(e2e_lab.BASE)
+        lab.bgpd("a")
+        lab.bgpd("b")
+        # kubectl's own cost (process start, discovery from its cache, TLS).
+        t = time.monotonic()
+        for _ in range(5):
+            lab.kubectl("get", "bgpendpoint", "node-a", "-o", "name")
+        kubectl_cost = (time.monotonic() - t) / 5
+
+        sess = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPSession
+metadata: {name: %s}
+spec: {localEndpoint: node-a, remoteEndpoint: node-b, holdTime: 9, keepaliveTime: 3}
+"""
+        est = []
+        for i in range(reps):
+            name = "bench-%d" % i
+            t0 = time.monotonic()
+            lab.apply(sess % name)
+            r = lab.kubectl("wait", "--for=condition=SessionEstablished",
+                            "--timeout=30s", "bgpsession/" + name, check=False)
+            t1 = time.monotonic()
+            assert r.returncode == 0, r.stderr
+            est.append(t1 - t0)
+            if i < reps - 1:
+                lab.kubectl("delete", "bgpsession", name, "--timeout=30s")
+                poll("no peers", lambda: lab.neighbors("a") == [] and
+                     lab.neighbors("b") == [], 30, 0.05)
+        # The last session stays up for the advertisements.
+        adv = []
+        adv_after = []
+        for i in range(reps):
+            prefix = "10.200.%d.0/24" % i
+            t0 = time.monotonic()
+            lab.apply("""
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPAdvertisement
+metadata: {name: bench-%d}
+spec:
+  prefixes: ["%s"]
+  endpointSelector: {matchLabels: {node: a}}
+""" % (i, prefix))
+            t1 = time.monotonic()
+            poll(prefix + " in B's kernel", lambda: kernel_has(lab, "b", prefix),
+                 30, 0.002)
+            t2 = time.monotonic()
+            adv.append(t2 - t0)
+            adv_after.append(t2 - t1)
+        print("kubectl itself (a get, process start to exit): %s" % ms(kubectl_cost))
+        summary("BGPAdvertisement apply -> B's kernel", adv, "100 ms")
+        summary("  same, from kubectl's exit", adv_after, "")
+        summary("BGPSession apply -> SessionEstablished (wait)", est, "1 s")
+    finally:
+        lab.teardown()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def idle(n, seconds):
+    nodes = tuple("s%d" % i for i in range(n))
+    for i, s in enumerate(nodes):
+        e2e_lab.ADDR[s] = "10.78.0.%d" % (10 + i)
+        e2e_lab.ADDR6[s] = "fd00:78::%x" % (10 + i)
+    tmp = __import__("tempfile").mkdtemp(prefix=PFX)
+    lab = Lab(tmp, PFX)
+    try:
+        lab.netns(nodes)
+        # A bookmark a minute per watch, as the real server sends them.
+        lab.apiserver(bookmark=60)
+        lab.kubectl("create", "namespace", "bgp-system", check=False)
+        eps = "".join("""---
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPEndpoint
+metadata: {name: node-%s, labels: {role: node}}
+spec: {address: %s, asNumber: 65000}
+""" % (s, e2e_lab.ADDR[s]) for s in nodes)
+        lab.apply(e2e_lab.BASE.split("---")[0] + eps)
+        for s in nodes:
+            lab.bgpd(s, fib=False)
+        poll("every speaker ready", lambda: all(
+            cond_is(e, "SpeakerReady", "True") for e in lab.items("bgpendpoint")
+            if e["metadata"]["name"].startswith("node-s")), 120, 1)
+        # Let start-up writes settle, then count.
+        time.sleep(5)
+        lab.standin("POST", "stats/reset")
+        t0 = time.monotonic()
+        time.sleep(seconds)
+        st = lab.standin("GET", "stats")
+        dt = time.monotonic() - t0
+        alive = sum(1 for s in nodes if lab.procs["bgpd-" + s].poll() is None)
+        req = st["requests"]
+        total = sum(v for k, v in req.items())
+        by_verb = {}
+        for k, v in req.items():
+            verb = k.split(" ")[0]
+            by_verb[verb] = by_verb.get(verb, 0) + v
+        print("%d idle speakers (%d alive at the end) for %.0f s:" % (n, alive, dt))
+        print("  requests: %d total, %.3f/s (%.4f/s per speaker); by verb: %s" % (
+            total, total / dt, total / dt / n, by_verb))
+        print("  bytes: in %.0f B/s, out %.0f B/s (%.1f B/s per speaker); watch events %d; "
+              "open watches %d" % (st["bytesIn"] / dt, st["bytesOut"] / dt,
+                                    (st["bytesIn"] + st["bytesOut"]) / dt / n,
+                                    st["watchEvents"], st["openWatches"]))
+        polling = {k: v for k, v in req.items() if k.split(" ")[0] in ("get", "list")}
+        print("  get/list during the idle period (polling would show here): %s" % (
+            polling or "none"))
+    finally:
+        lab.teardown()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=10)
+    ap.add_argument("--idle", type=int, default=20, help="idle speakers (0: skip)")
+    ap.add_argument("--idle-seconds", type=float, default=120)
+    o = ap.parse_args()
+    why = e2e_lab.skip_reason()
+    if why:
+        sys.exit("cannot run: " + why)
+    r = subprocess.run(["uptime"], capture_output=True, text=True)
+    print("machine: %d cores; %s" % (os.cpu_count(), r.stdout.strip()))
+    latency(o.reps)
+    if o.idle:
+        idle(o.idle, o.idle_seconds)
+
+
+if __name__ == "__main__":
+    main()
