@@ -4,9 +4,12 @@
  * export must be re-examined.
  *
  * Memory is the point: one open-addressing table per family whose entry
- * packs only the address bytes of that family, the prefix length, a used
- * mark and the attrs pointer (12 bytes per IPv4 prefix, 24 per IPv6);
- * only prefixes that were sent have one. The pending set is a FIFO of changes
+ * packs only the address bytes of that family, the prefix length and a
+ * 3-byte index into the peer's own table of the sets it was sent (8 bytes
+ * per IPv4 prefix, 20 per IPv6); only prefixes that were sent have one.
+ * A full table names a few tens of thousands of sets, so the set table
+ * (a pointer and a count each, one reference per set) costs little next to
+ * the pointer per prefix it replaces. The pending set is a FIFO of changes
  * with their export already computed while the RIB entry is at hand (no
  * second RIB lookup, no table access); repeats are coalesced per batch
  * (update.c), the last one winning. When the FIFO
@@ -29,8 +32,23 @@ struct adj_tab {
 	size_t		 sent;		/* entries with attrs */
 };
 
+/* A set sent to this peer, by its index in the entries. */
+struct adj_set {
+	struct attrs	*a;		/* one reference; NULL: on the free list */
+	uint32_t	 n;		/* entries naming it, or the next free */
+};
+
+#define ADJ_SET_MAX	0xffffffu	/* 3-byte indices, 0 meaning none */
+
 struct adjout {
 	struct adj_tab		 tab[2];
+	struct adj_set		*sets;	/* index 0 unused */
+	uint32_t		 nsets;	/* first index never used */
+	uint32_t		 csets;
+	uint32_t		 free_set; /* free list head, 0: empty */
+	uint32_t		*smap;	/* set indices by attrs pointer */
+	size_t			 smap_cap; /* power of two, or 0 */
+	size_t			 smap_used;
 	struct adj_pend		*q;	/* pending FIFO ring */
 	size_t			 qcap, qhead, qlen;
 	uint32_t		 gen;	/* see adjout_gen() */
@@ -41,9 +59,8 @@ static void	adjout_drop_pending(struct adjout *);
 
 /*
  * An entry is packed bytes: the address (4 or 16 bytes), the prefix
- * length, a used mark, and the attrs pointer in 6 bytes (user-space
- * addresses fit in 48 bits; checked when stored): 12 bytes per IPv4
- * prefix, 24 per IPv6.
+ * length plus one (0: a free slot), and the set index in 3 bytes: 8 bytes
+ * per IPv4 prefix, 20 per IPv6.
  */
 static inline uint8_t *
 adj_at(const struct adj_tab *t, size_t i)
@@ -54,37 +71,31 @@ adj_at(const struct adj_tab *t, size_t i)
 static inline uint8_t
 adj_len(const struct adj_tab *t, const uint8_t *e)
 {
-	return e[t->abytes];
+	return (uint8_t)(e[t->abytes] - 1);
 }
 
 static inline int
 adj_used(const struct adj_tab *t, const uint8_t *e)
 {
-	return e[t->abytes + 1] != 0;
+	return e[t->abytes] != 0;
 }
 
-static inline struct attrs *
-adj_attrs(const struct adj_tab *t, const uint8_t *e)
+static inline uint32_t
+adj_idx(const struct adj_tab *t, const uint8_t *e)
 {
-	uint64_t v = 0;
-	int k;
+	const uint8_t *x = e + t->abytes + 1;
 
-	for (k = 5; k >= 0; k--)
-		v = v << 8 | e[t->abytes + 2 + k];
-	return (struct attrs *)(uintptr_t)v;
+	return (uint32_t)x[0] << 16 | (uint32_t)x[1] << 8 | x[2];
 }
 
 static inline void
-adj_set_attrs(const struct adj_tab *t, uint8_t *e, struct attrs *a)
+adj_set_idx(const struct adj_tab *t, uint8_t *e, uint32_t idx)
 {
-	uint64_t v = (uint64_t)(uintptr_t)a;
-	int k;
+	uint8_t *x = e + t->abytes + 1;
 
-	if (v >> 48)
-		fatal("%s: pointer %p does not fit 48 bits", __func__,
-		    (void *)a);
-	for (k = 0; k < 6; k++, v >>= 8)
-		e[t->abytes + 2 + k] = (uint8_t)v;
+	x[0] = (uint8_t)(idx >> 16);
+	x[1] = (uint8_t)(idx >> 8);
+	x[2] = (uint8_t)idx;
 }
 
 static uint64_t
@@ -108,7 +119,7 @@ adj_tab_init(struct adj_tab *t, int afi)
 {
 	memset(t, 0, sizeof(*t));
 	t->abytes = afi == BGP_AFI_V4 ? 4 : 16;
-	t->esz = t->abytes + 8;
+	t->esz = t->abytes + 4;
 }
 
 /* Fixed-size compares: this is the hottest loop of the table. */
@@ -219,8 +230,7 @@ adj_get(struct adj_tab *t, const struct prefix *p)
 	if (!found) {
 		memset(e, 0, t->esz);
 		memcpy(e, p->a, t->abytes);
-		e[t->abytes] = p->len;
-		e[t->abytes + 1] = ADJ_USED;
+		e[t->abytes] = (uint8_t)(p->len + 1);
 		t->used++;
 	}
 	return e;
@@ -248,6 +258,118 @@ adj_del(struct adj_tab *t, uint8_t *e)
 	memset(adj_at(t, i), 0, t->esz);
 }
 
+static inline size_t
+adj_set_home(const struct adjout *o, const struct attrs *a)
+{
+	uint64_t h = (uint64_t)(uintptr_t)a * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 32) & (o->smap_cap - 1);
+}
+
+/* The map slot holding a's index, or the free slot where it would go. */
+static size_t
+adj_set_slot(const struct adjout *o, const struct attrs *a)
+{
+	size_t i = adj_set_home(o, a);
+
+	while (o->smap[i] != 0 && o->sets[o->smap[i]].a != a)
+		i = (i + 1) & (o->smap_cap - 1);
+	return i;
+}
+
+static void
+adj_set_rehash(struct adjout *o)
+{
+	uint32_t *old = o->smap;
+	size_t ocap = o->smap_cap, i;
+
+	o->smap_cap = ocap ? ocap * 2 : 256;
+	if ((o->smap = calloc(o->smap_cap, sizeof(*o->smap))) == NULL)
+		fatal("%s: out of memory", __func__);
+	for (i = 0; i < ocap; i++)
+		if (old[i] != 0)
+			o->smap[adj_set_slot(o, o->sets[old[i]].a)] = old[i];
+	free(old);
+}
+
+/* A free set index, the array grown when needed. */
+static uint32_t
+adj_set_new(struct adjout *o)
+{
+	struct adj_set *ns;
+	uint32_t idx, n;
+
+	if ((idx = o->free_set) != 0) {
+		o->free_set = o->sets[idx].n;
+		return idx;
+	}
+	if (o->nsets == 0)
+		o->nsets = 1;
+	if (o->nsets > ADJ_SET_MAX)
+		fatal("%s: more than %u sets sent to one peer", __func__,
+		    ADJ_SET_MAX);
+	if (o->nsets >= o->csets) {
+		n = o->csets ? o->csets * 2 : 256;
+		if ((ns = realloc(o->sets, n * sizeof(*ns))) == NULL)
+			fatal("%s: out of memory", __func__);
+		o->sets = ns;
+		o->csets = n;
+	}
+	return o->nsets++;
+}
+
+/* The index of a for one more entry; the reference a brings is ours. */
+static uint32_t
+adj_set_ref(struct adjout *o, struct attrs *a)
+{
+	size_t i;
+	uint32_t idx;
+
+	if ((o->smap_used + 1) * 2 > o->smap_cap)
+		adj_set_rehash(o);
+	i = adj_set_slot(o, a);
+	if ((idx = o->smap[i]) != 0) {
+		o->sets[idx].n++;
+		attr_unref(a);		/* the set holds one already */
+		return idx;
+	}
+	idx = adj_set_new(o);
+	o->sets[idx].a = a;
+	o->sets[idx].n = 1;
+	o->smap[i] = idx;
+	o->smap_used++;
+	return idx;
+}
+
+/* One entry fewer names idx; the last one releases the set. */
+static void
+adj_set_unref(struct adjout *o, uint32_t idx)
+{
+	size_t i, j, k, mask = o->smap_cap - 1;
+
+	if (idx == 0 || idx >= o->nsets || o->sets[idx].a == NULL ||
+	    o->sets[idx].n == 0)
+		fatal("%s: bad set index %u", __func__, idx);
+	if (--o->sets[idx].n > 0)
+		return;
+	/* Out of the map, shifting later members of its run back. */
+	i = adj_set_slot(o, o->sets[idx].a);
+	o->smap_used--;
+	for (j = (i + 1) & mask; o->smap[j] != 0; j = (j + 1) & mask) {
+		k = adj_set_home(o, o->sets[o->smap[j]].a);
+		if ((j > i && (k <= i || k > j)) ||
+		    (j < i && k <= i && k > j)) {
+			o->smap[i] = o->smap[j];
+			i = j;
+		}
+	}
+	o->smap[i] = 0;
+	attr_unref(o->sets[idx].a);
+	o->sets[idx].a = NULL;
+	o->sets[idx].n = o->free_set;
+	o->free_set = idx;
+}
+
 struct adjout *
 adjout_new(void)
 {
@@ -263,21 +385,17 @@ adjout_new(void)
 void
 adjout_free(struct adjout *o)
 {
-	struct adj_tab *t;
-	uint8_t *e;
-	size_t k, i;
+	uint32_t i;
 
 	if (o == NULL)
 		return;
-	for (k = 0; k < 2; k++) {
-		t = &o->tab[k];
-		for (i = 0; i < t->cap; i++) {
-			e = adj_at(t, i);
-			if (adj_used(t, e) && adj_attrs(t, e) != NULL)
-				attr_unref(adj_attrs(t, e));
-		}
-		free(t->mem);
-	}
+	free(o->tab[0].mem);
+	free(o->tab[1].mem);
+	for (i = 1; i < o->nsets; i++)
+		if (o->sets[i].a != NULL)
+			attr_unref(o->sets[i].a);
+	free(o->sets);
+	free(o->smap);
 	adjout_drop_pending(o);
 	free(o);
 }
@@ -388,40 +506,46 @@ adjout_sent(struct adjout *o, const struct prefix *p)
 {
 	struct adj_tab *t = &o->tab[spk_afi(p->af)];
 	uint8_t *e = adj_find(t, p);
+	uint32_t idx;
 
-	return e != NULL ? adj_attrs(t, e) : NULL;
+	if (e == NULL || (idx = adj_idx(t, e)) == 0)
+		return NULL;
+	return o->sets[idx].a;
 }
 
 void
 adjout_set(struct adjout *o, const struct prefix *p, struct attrs *a)
 {
 	struct adj_tab *t = &o->tab[spk_afi(p->af)];
-	struct attrs *old;
+	uint32_t old, idx;
 	uint8_t *e;
 
 	if (a == NULL) {
 		if ((e = adj_find(t, p)) == NULL)
 			return;
-		if ((old = adj_attrs(t, e)) != NULL) {
-			attr_unref(old);
+		if ((old = adj_idx(t, e)) != 0) {
+			adj_set_unref(o, old);
 			t->sent--;
 		}
 		adj_del(t, e);
 		return;
 	}
 	e = adj_get(t, p);
-	if ((old = adj_attrs(t, e)) != NULL)
-		attr_unref(old);
+	/* The new one first: when both are the same set it stays. */
+	idx = adj_set_ref(o, a);
+	if ((old = adj_idx(t, e)) != 0)
+		adj_set_unref(o, old);
 	else
 		t->sent++;
-	adj_set_attrs(t, e, a);
+	adj_set_idx(t, e, idx);
 }
 
 size_t
 adjout_bytes(const struct adjout *o)
 {
 	return sizeof(*o) + o->tab[0].cap * o->tab[0].esz +
-	    o->tab[1].cap * o->tab[1].esz + o->qcap * sizeof(*o->q);
+	    o->tab[1].cap * o->tab[1].esz + o->qcap * sizeof(*o->q) +
+	    o->csets * sizeof(*o->sets) + o->smap_cap * sizeof(*o->smap);
 }
 
 size_t

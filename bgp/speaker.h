@@ -187,8 +187,6 @@ enum path_filter import_filter(struct peer *, const struct prefix *,
 void	 import_refilter(struct peer *);
 
 /* ---- adjout.c ---- */
-#define ADJ_USED	0x01
-
 struct adjout *adjout_new(void);
 void	 adjout_free(struct adjout *);
 /*
