@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "kube"))
 import e2e_lab  # noqa: E402
 from e2e_lab import Lab, cond_is, poll, sh  # noqa: E402
 
-PFX = "kb%d-" % os.getpid()
+PFX = "ke%d-" % os.getpid()
 
 
 def ms(x):
