@@ -52,7 +52,7 @@ bgp_route_change(struct bgp *b, const struct rib_entry *e)
 	const struct path *pa, *best = rib_best(e);
 
 	memset(&rc, 0, sizeof(rc));
-	rc.prefix = e->prefix;
+	rc.prefix = rib_prefix(e);
 	if (best == NULL) {
 		rc.withdrawn = 1;
 		b->hooks.route_change(b->hooks.arg, &rc);
@@ -79,7 +79,8 @@ bgp_best_change(void *arg, const struct rib_entry *e,
 {
 	struct bgp *b = arg;
 	struct peer *p;
-	int afi = spk_afi(e->prefix.af);
+	struct prefix pfx = rib_prefix(e);
+	int afi = spk_afi(pfx.af);
 
 	(void)old_attrs;
 	if (b->hooks.route_change != NULL &&
@@ -88,7 +89,7 @@ bgp_best_change(void *arg, const struct rib_entry *e,
 	TAILQ_FOREACH(p, &b->peers, entry)
 		if (p->state == BGP_ESTABLISHED && p->out != NULL &&
 		    p->af_ok[afi])
-			adjout_mark(p, &e->prefix, e);
+			adjout_mark(p, &pfx, e);
 }
 
 struct bgp *

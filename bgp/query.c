@@ -127,7 +127,7 @@ query_rib_cb(void *arg, const struct rib_entry *e)
 	for (pa = e->paths; pa != NULL; pa = pa->next) {
 		a = pa->attrs;
 		memset(&pi, 0, sizeof(pi));
-		pi.prefix = e->prefix;
+		pi.prefix = rib_prefix(e);
 		pi.best = pa->best;
 		pi.local = pa->src->local;
 		pi.filtered = pa->filter != PATH_OK;

@@ -10,7 +10,10 @@
  *
  * A node reference is a 24-bit slab index; the top bit says which slab
  * (glue). A link is the 3 bytes holding one, big-endian: in a payload right
- * after its prefix, in a glue node, in the table of roots.
+ * after its key, in a glue node, in the table of roots.
+ *
+ * A key is packed (radix.h): family, length, then only the address bytes
+ * of the trie's family, so keys are compared on those bytes alone.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -60,8 +63,15 @@ radix_glue(const struct radix *r, uint32_t ref)
 	return slab_ptr(&r->gnodes, ref & ~RADIX_GLUE);
 }
 
-static inline struct prefix *
+/* The key of payload node ref: family, length, address bytes. */
+static inline uint8_t *
 radix_key(const struct radix *r, uint32_t ref)
+{
+	return (uint8_t *)slab_ptr(&r->enodes, ref) + r->koff;
+}
+
+static inline void *
+radix_payload(const struct radix *r, uint32_t ref)
 {
 	return slab_ptr(&r->enodes, ref);
 }
@@ -72,7 +82,7 @@ radix_child(const struct radix *r, uint32_t ref, unsigned side)
 {
 	if (radix_is_glue(ref))
 		return radix_glue(r, ref)->child[side];
-	return (uint8_t *)radix_key(r, ref) + sizeof(struct prefix) + 3 * side;
+	return radix_key(r, ref) + 2 + r->abytes + 3 * side;
 }
 
 static inline unsigned
@@ -80,17 +90,29 @@ radix_bit(const struct radix *r, uint32_t ref)
 {
 	if (radix_is_glue(ref))
 		return radix_glue(r, ref)->bit;
-	return radix_key(r, ref)->len;
+	return radix_key(r, ref)[1];
+}
+
+/* Does payload node ref hold exactly k (canonical)? */
+static inline int
+radix_key_eq(const struct radix *r, uint32_t ref, const struct prefix *k)
+{
+	const uint8_t *e = radix_key(r, ref);
+
+	return e[1] == k->len && memcmp(e + 2, k->a, r->abytes) == 0;
 }
 
 void
-radix_init(struct radix *r, int af, size_t payload_size)
+radix_init(struct radix *r, int af, size_t payload_size, size_t key_off)
 {
-	if ((af != AF_INET && af != AF_INET6) ||
-	    payload_size < sizeof(struct prefix) + RADIX_LINKS)
-		fatal("%s: af %d payload %zu", __func__, af, payload_size);
+	if ((af != AF_INET && af != AF_INET6) || key_off > 64 ||
+	    payload_size < key_off + RADIX_KEY(af) + RADIX_LINKS)
+		fatal("%s: af %d payload %zu key at %zu", __func__, af,
+		    payload_size, key_off);
 	memset(r, 0, sizeof(*r));
 	r->af = (uint8_t)af;
+	r->abytes = (uint8_t)addr_bytes(af);
+	r->koff = (uint8_t)key_off;
 	r->max = RADIX_MAX;
 	slab_init(&r->enodes, af == AF_INET ? "radix4" : "radix6",
 	    payload_size, 8, 1);
@@ -184,10 +206,14 @@ static uint32_t
 radix_new_entry(struct radix *r, const struct prefix *k)
 {
 	uint32_t ref = slab_get(&r->enodes);
+	uint8_t *e;
 
 	if (ref > RADIX_MAX)
 		fatal("%s: index %u past the cap", __func__, ref);
-	*radix_key(r, ref) = *k;
+	e = radix_key(r, ref);
+	e[0] = k->af;
+	e[1] = k->len;
+	memcpy(e + 2, k->a, r->abytes);
 	r->count++;
 	return ref;
 }
@@ -228,10 +254,9 @@ radix_lookup(const struct radix *r, const struct prefix *p)
 
 	while (n != 0 && (b = radix_bit(r, n)) < k.len)
 		n = radix_get(radix_child(r, n, radix_bitat(k.a, b)));
-	if (n == 0 || radix_is_glue(n) || radix_bit(r, n) != k.len ||
-	    memcmp(radix_key(r, n)->a, k.a, sizeof(k.a)) != 0)
+	if (n == 0 || radix_is_glue(n) || !radix_key_eq(r, n, &k))
 		return NULL;
-	return radix_key(r, n);
+	return radix_payload(r, n);
 }
 
 /* The bytes of node ref, glue or payload. */
@@ -240,7 +265,7 @@ radix_node(const struct radix *r, uint32_t ref)
 {
 	if (radix_is_glue(ref))
 		return radix_glue(r, ref);
-	return radix_key(r, ref);
+	return radix_payload(r, ref);
 }
 
 /*
@@ -256,11 +281,9 @@ static inline void
 radix_prefetch_end(const struct radix *r, uint32_t ref,
     const struct prefix *k, void **found)
 {
-	struct prefix *e = radix_key(r, ref);
-
-	__builtin_prefetch((const uint8_t *)e + sizeof(*e) + RADIX_LINKS);
-	if (e->len == k->len && memcmp(e->a, k->a, sizeof(e->a)) == 0)
-		*found = e;
+	__builtin_prefetch(radix_child(r, ref, 0) + RADIX_LINKS);
+	if (radix_key_eq(r, ref, k))
+		*found = radix_payload(r, ref);
 }
 
 static void
@@ -323,7 +346,7 @@ radix_any_entry(const struct radix *r, uint32_t ref)
 /* Step 3 of radix_insert(): x is the node at link, k is not in the trie. */
 static uint32_t
 radix_place(struct radix *r, uint8_t *link, uint32_t x,
-    const struct prefix *k, const struct prefix *e, unsigned d)
+    const struct prefix *k, const uint8_t *ea, unsigned d)
 {
 	unsigned b = radix_bit(r, x);
 	uint32_t nw = radix_new_entry(r, k);
@@ -336,7 +359,7 @@ radix_place(struct radix *r, uint8_t *link, uint32_t x,
 		slab_put(&r->gnodes, x & ~RADIX_GLUE);
 	} else if (d == k->len) {
 		/* k covers x. */
-		radix_set(radix_child(r, nw, radix_bitat(e->a, d)), x);
+		radix_set(radix_child(r, nw, radix_bitat(ea, d)), x);
 		radix_set(link, nw);
 	} else if (b == d) {
 		/* x covers k, and k's side of x is free. */
@@ -356,7 +379,7 @@ void *
 radix_insert(struct radix *r, const struct prefix *p, int *created)
 {
 	struct prefix k = radix_canon(r, p);
-	const struct prefix *e;
+	const uint8_t *e;
 	uint8_t *links[RADIX_DEPTH], *link;
 	uint32_t n, x, nw;
 	unsigned b, d, depth, i;
@@ -379,11 +402,11 @@ radix_insert(struct radix *r, const struct prefix *p, int *created)
 		radix_set(links[0], nw = radix_new_entry(r, &k));
 		r->ntop += k.len >= RADIX_STRIDE;
 		*created = 1;
-		return radix_key(r, nw);
+		return radix_payload(r, nw);
 	}
 	e = radix_key(r, radix_any_entry(r, n != 0 ? n :
 	    radix_get(links[depth - 1])));
-	d = radix_common(k.a, e->a, k.len < e->len ? k.len : e->len);
+	d = radix_common(k.a, e + 2, k.len < e[1] ? k.len : e[1]);
 
 	/*
 	 * 2. The first node at or past bit d on that path: every node above
@@ -395,22 +418,23 @@ radix_insert(struct radix *r, const struct prefix *p, int *created)
 	x = radix_get(link);
 	if (x != 0 && !radix_is_glue(x) && radix_bit(r, x) == d &&
 	    d == k.len)
-		return radix_key(r, x);		/* there already */
+		return radix_payload(r, x);	/* there already */
 	if (radix_full(r))
 		return NULL;
 	/* 3. k goes at link: alone, in place of glue, above, below, beside x. */
 	if (x == 0)
 		radix_set(link, nw = radix_new_entry(r, &k));
 	else
-		nw = radix_place(r, link, x, &k, e, d);
+		nw = radix_place(r, link, x, &k, e + 2, d);
 	*created = 1;
-	return radix_key(r, nw);
+	return radix_payload(r, nw);
 }
 
 void
 radix_delete(struct radix *r, void *payload)
 {
-	const struct prefix *k = payload;
+	struct prefix key = radix_key_prefix((uint8_t *)payload + r->koff);
+	const struct prefix *k = &key;
 	uint8_t *rootp = radix_rootp(r, k, 0), *link = rootp, *plink = NULL;
 	uint32_t x = 0, p, c0, c1;
 	unsigned b;
@@ -418,13 +442,13 @@ radix_delete(struct radix *r, void *payload)
 	if (link == NULL)
 		fatal("%s: payload not in the trie", __func__);
 	while ((x = radix_get(link)) != 0 &&
-	    (radix_is_glue(x) || radix_key(r, x) != payload)) {
+	    (radix_is_glue(x) || radix_payload(r, x) != payload)) {
 		if ((b = radix_bit(r, x)) >= k->len)
 			break;
 		plink = link;
 		link = radix_child(r, x, radix_bitat(k->a, b));
 	}
-	if (x == 0 || radix_is_glue(x) || radix_key(r, x) != payload)
+	if (x == 0 || radix_is_glue(x) || radix_payload(r, x) != payload)
 		fatal("%s: payload not in the trie", __func__);
 	c0 = radix_get(radix_child(r, x, 0));
 	c1 = radix_get(radix_child(r, x, 1));
@@ -455,6 +479,7 @@ radix_delete(struct radix *r, void *payload)
 static void *
 radix_match_in(const struct radix *r, uint32_t n, const struct prefix *k)
 {
+	struct prefix e;
 	void *best = NULL;
 	unsigned b;
 
@@ -462,9 +487,10 @@ radix_match_in(const struct radix *r, uint32_t n, const struct prefix *k)
 		b = radix_bit(r, n);
 		if (!radix_is_glue(n)) {
 			/* Nothing below a non-covering key can cover k. */
-			if (!prefix_contains(radix_key(r, n), k))
+			e = radix_key_prefix(radix_key(r, n));
+			if (!prefix_contains(&e, k))
 				break;
-			best = radix_key(r, n);
+			best = radix_payload(r, n);
 		}
 		if (b >= k->len)
 			break;
@@ -502,7 +528,7 @@ radix_iter_init(struct radix_iter *it, uint32_t root)
 	it->n = root;
 }
 
-static struct prefix *
+static void *
 radix_iter_next(const struct radix *r, struct radix_iter *it)
 {
 	uint32_t n, c1;
@@ -520,7 +546,7 @@ radix_iter_next(const struct radix *r, struct radix_iter *it)
 		}
 		it->n = radix_get(radix_child(r, n, 0));
 		if (!radix_is_glue(n))
-			return radix_key(r, n);
+			return radix_payload(r, n);
 	}
 	return NULL;
 }
@@ -536,7 +562,7 @@ static void
 radix_iter_seek(const struct radix *r, struct radix_iter *it, uint32_t n,
     const struct prefix *k)
 {
-	const struct prefix *e;
+	const uint8_t *e;
 	unsigned b, m, d;
 	uint32_t c1;
 
@@ -546,7 +572,7 @@ radix_iter_seek(const struct radix *r, struct radix_iter *it, uint32_t n,
 		b = radix_bit(r, n);
 		e = radix_key(r, radix_any_entry(r, n));
 		m = b < k->len ? b : k->len;
-		if ((d = radix_common(k->a, e->a, m)) < m) {
+		if ((d = radix_common(k->a, e + 2, m)) < m) {
 			if (radix_bitat(k->a, d) == 0)
 				it->n = n;	/* all of it after k */
 			return;
@@ -578,11 +604,11 @@ static int
 radix_walk_iter(struct radix *r, struct radix_iter *it,
     int (*cb)(void *, void *), void *arg)
 {
-	struct prefix *k;
+	void *pl;
 	int rc;
 
-	while ((k = radix_iter_next(r, it)) != NULL)
-		if ((rc = cb(arg, k)) != 0)
+	while ((pl = radix_iter_next(r, it)) != NULL)
+		if ((rc = cb(arg, pl)) != 0)
 			return rc;
 	return 0;
 }
@@ -598,7 +624,8 @@ radix_walk_from(struct radix *r, const struct prefix *after,
     int (*cb)(void *, void *), void *arg)
 {
 	struct radix_iter it, st;
-	struct prefix k, *s;
+	struct prefix k;
+	uint8_t *s;
 	size_t slot, first = 0;
 	uint32_t root;
 	int rc;
@@ -614,7 +641,7 @@ radix_walk_from(struct radix *r, const struct prefix *after,
 	    slot++) {
 		if ((root = radix_get(r->top + 3 * slot)) == 0)
 			continue;
-		for (; s != NULL && radix_slot(s->a) <= slot;
+		for (; s != NULL && radix_slot(s + r->koff + 2) <= slot;
 		    s = radix_iter_next(r, &it))
 			if ((rc = cb(arg, s)) != 0)
 				return rc;

@@ -3,9 +3,11 @@
  * family (internal to bgp/).
  *
  * The trie stores caller payloads of one fixed size: struct rib_entry in
- * the RIB, a FIB route later. A payload begins with its struct prefix (the
- * key) followed by RADIX_LINKS bytes that belong to the trie (the links to
- * its children, which fit where alignment would leave padding anyway). The
+ * the RIB, a FIB route later. At an offset the owner picks, a payload holds
+ * its key packed to the family (RADIX_KEY(af) bytes: family, length, then
+ * only the address bytes of that family, 4 for IPv4) followed by
+ * RADIX_LINKS bytes that belong to the trie (the links to its children).
+ * An IPv4 key then costs 6 bytes, not a whole struct prefix's 18. The
  * payload is the trie node, so its address is stable from insert to delete
  * and it costs no separate allocation.
  *
@@ -24,17 +26,21 @@
 #define RADIX_STRIDE	16
 #define RADIX_LINKS	6		/* two 24-bit node references */
 #define RADIX_MAX	0x7fffffu	/* payloads, and glue nodes */
+#define RADIX_KEY(af)	(2 + addr_bytes(af))	/* packed key bytes */
 #ifndef BGP_RADIX_H
 #define BGP_RADIX_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bgp/addr.h"
 #include "bgp/slab.h"
 
 struct radix {
 	uint8_t		 af;
+	uint8_t		 abytes;	/* address bytes in a key */
+	uint8_t		 koff;		/* where a payload's key starts */
 	uint8_t		 root[3];	/* prefixes under RADIX_STRIDE bits */
 	uint8_t		*top;		/* 1 << RADIX_STRIDE roots, or NULL */
 	size_t		 ntop;		/* non-empty slots of top */
@@ -44,8 +50,12 @@ struct radix {
 	struct slab	 gnodes;	/* glue nodes */
 };
 
-/* payload_size includes the leading struct prefix and the trie's bytes. */
-void	 radix_init(struct radix *, int af, size_t payload_size);
+/*
+ * payload_size includes the owner's key_off leading bytes, the key and the
+ * trie's links after it.
+ */
+void	 radix_init(struct radix *, int af, size_t payload_size,
+	    size_t key_off);
 /* Frees every node; payloads must hold nothing needing release. */
 void	 radix_fini(struct radix *);
 
@@ -83,6 +93,19 @@ int	 radix_walk(struct radix *, int (*cb)(void *arg, void *payload),
  */
 int	 radix_walk_from(struct radix *, const struct prefix *after,
 	    int (*cb)(void *arg, void *payload), void *arg);
+
+/* The prefix a packed key (at a payload's key offset) stands for. */
+static inline struct prefix
+radix_key_prefix(const uint8_t *key)
+{
+	struct prefix p;
+
+	memset(&p, 0, sizeof(p));
+	p.af = key[0];
+	p.len = key[1];
+	memcpy(p.a, key + 2, addr_bytes(p.af));
+	return p;
+}
 
 static inline size_t
 radix_count(const struct radix *r)

@@ -21,10 +21,10 @@
 #include "bgp/rib.h"
 #include "bgp/slab.h"
 
-/* The entry is the trie node: the trie's links follow the prefix. */
-_Static_assert(offsetof(struct rib_entry, trie) == sizeof(struct prefix) &&
-    sizeof(((struct rib_entry *)0)->trie) == RADIX_LINKS,
-    "struct rib_entry does not fit radix.h");
+/* The entry is the trie node: its packed key and the links end it. */
+#define RIB_KEY_OFF	offsetof(struct rib_entry, key)
+#define RIB_ENTRY_SIZE(af) \
+	((RIB_KEY_OFF + RADIX_KEY(af) + RADIX_LINKS + 7) & ~(size_t)7)
 
 struct rib {
 	struct rib_hooks	 hooks;
@@ -64,8 +64,9 @@ rib_new(const struct rib_hooks *hooks, const struct decide_ctx *ctx)
 	if (hooks != NULL)
 		r->hooks = *hooks;
 	r->ctx = *ctx;
-	radix_init(&r->t[0], AF_INET, sizeof(struct rib_entry));
-	radix_init(&r->t[1], AF_INET6, sizeof(struct rib_entry));
+	radix_init(&r->t[0], AF_INET, RIB_ENTRY_SIZE(AF_INET), RIB_KEY_OFF);
+	radix_init(&r->t[1], AF_INET6, RIB_ENTRY_SIZE(AF_INET6),
+	    RIB_KEY_OFF);
 	slab_init(&r->paths, "path", sizeof(struct path), 8, 0);
 	return r;
 }
@@ -270,12 +271,14 @@ rib_refilter_cb(void *arg, void *payload)
 	struct rib_src_walk *w = arg;
 	struct rib_entry *e = payload;
 	struct path **pp, *p;
+	struct prefix pfx;
 	enum path_filter f;
 
 	if ((pp = rib_find(e, w->src)) == NULL)
 		return 0;
 	p = *pp;
-	f = w->refilter(w->arg, &e->prefix, p->attrs);
+	pfx = rib_prefix(e);
+	f = w->refilter(w->arg, &pfx, p->attrs);
 	if (p->filter == (uint8_t)f)
 		return 0;
 	if (f == PATH_OK)

@@ -21,6 +21,7 @@
 #include "bgp/addr.h"
 #include "bgp/attr.h"
 #include "bgp/model.h"
+#include "bgp/radix.h"
 
 /*
  * Where a path came from. Owned by the peer (or by the speaker for local
@@ -64,15 +65,27 @@ struct path {
 };
 
 /*
- * 32 bytes, one per prefix: the best path is not a field of its own but
- * the head of the list when it is marked best (decide_select() puts it
- * there), which saves 8 bytes a prefix.
+ * One per prefix, 24 bytes for IPv4 and 32 for IPv6: the prefix is kept
+ * packed to its family (radix.h; rib_prefix() unpacks it), and the best
+ * path is not a field of its own but the head of the list when it is
+ * marked best (decide_select() puts it there).
  */
 struct rib_entry {			/* one prefix */
-	struct prefix		 prefix;
-	uint8_t			 trie[6];	/* radix.c: links to children */
 	struct path		*paths;	/* the best one first */
+	uint8_t			 key[];	/* radix.c: the prefix, trie links */
 };
+
+static inline struct prefix
+rib_prefix(const struct rib_entry *e)
+{
+	return radix_key_prefix(e->key);
+}
+
+static inline int
+rib_af(const struct rib_entry *e)
+{
+	return e->key[0];
+}
 
 /* The best path of e, NULL when no path is usable. */
 static inline struct path *

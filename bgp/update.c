@@ -193,6 +193,7 @@ update_exportable(struct peer *p, const struct rib_entry *e)
 {
 	const struct path *best;
 	const struct path_src *src;
+	struct prefix pfx;
 
 	if (e == NULL || (best = rib_best(e)) == NULL)
 		return NULL;
@@ -207,9 +208,10 @@ update_exportable(struct peer *p, const struct rib_entry *e)
 	if (p->ebgp && (community_has(best->attrs, COMM_NO_EXPORT) ||
 	    community_has(best->attrs, COMM_NO_EXPORT_SUBCONFED)))
 		return NULL;
-	if (src->local && !origin_targets(p->bgp, &e->prefix, p->name))
+	pfx = rib_prefix(e);
+	if (src->local && !origin_targets(p->bgp, &pfx, p->name))
 		return NULL;
-	if (!policy_chain_accepts(p->exp, p->nexp, &e->prefix))
+	if (!policy_chain_accepts(p->exp, p->nexp, &pfx))
 		return NULL;
 	return best;
 }
@@ -220,14 +222,16 @@ update_export(struct peer *p, const struct rib_entry *e)
 	const struct path *best = update_exportable(p, e);
 	struct update_memo *m;
 	uintptr_t h;
+	int af;
 
 	if (best == NULL)
 		return NULL;
+	af = rib_af(e);
 	h = ((uintptr_t)best->attrs >> 4) ^ ((uintptr_t)best->src >> 6) ^
-	    ((uintptr_t)p >> 6) ^ (uintptr_t)e->prefix.af;
+	    ((uintptr_t)p >> 6) ^ (uintptr_t)af;
 	m = &update_memo[h % UPD_MEMO];
 	if (!m->used || m->to != p || m->in != best->attrs ||
-	    m->src != best->src || m->af != e->prefix.af) {
+	    m->src != best->src || m->af != af) {
 		if (m->used) {
 			if (m->out != NULL)
 				attr_unref(m->out);
@@ -236,8 +240,8 @@ update_export(struct peer *p, const struct rib_entry *e)
 		m->to = p;
 		m->in = attr_ref(best->attrs);
 		m->src = best->src;
-		m->af = e->prefix.af;
-		m->out = update_transform(p, best, e->prefix.af);
+		m->af = af;
+		m->out = update_transform(p, best, af);
 		m->used = 1;
 	}
 	return m->out != NULL ? attr_ref(m->out) : NULL;
@@ -456,10 +460,11 @@ update_walk_cb(void *arg, const struct rib_entry *e)
 	struct update_walk *w = arg;
 	struct peer *p = w->p;
 	struct adjout_dump *d = w->d;
+	struct prefix pfx = rib_prefix(e);
 
-	w->k += update_diff(p, &e->prefix, e, adjout_sent(p->out, &e->prefix),
+	w->k += update_diff(p, &pfx, e, adjout_sent(p->out, &pfx),
 	    &p->bgp->items[w->k]);
-	d->marker[w->afi] = e->prefix;
+	d->marker[w->afi] = pfx;
 	d->started[w->afi] = 1;
 	if (w->k == SPK_BATCH) {
 		update_emit(p, p->bgp->items, w->k);

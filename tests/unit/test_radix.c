@@ -14,11 +14,20 @@
 
 #include "bgp/radix.h"
 
+/* The owner's bytes first, to check that the trie keeps off them. */
 struct payload {
-	struct prefix	 pfx;
-	uint8_t		 trie[RADIX_LINKS];
 	uint32_t	 tag;
+	uint8_t		 key[2 + 16 + RADIX_LINKS];	/* the trie's */
 };
+#define PL_KEY_OFF	offsetof(struct payload, key)
+
+static int
+pl_cmp(const struct payload *pl, const struct prefix *p)
+{
+	struct prefix k = radix_key_prefix(pl->key);
+
+	return prefix_cmp(&k, p);
+}
 
 struct ref {				/* the reference: a sorted array */
 	struct prefix	*v;
@@ -116,7 +125,7 @@ walk_cb(void *arg, void *payload)
 	struct walk_state *w = arg;
 	struct payload *pl = payload;
 
-	if (w->i >= w->ref->n || prefix_cmp(&pl->pfx, &w->ref->v[w->i]) != 0)
+	if (w->i >= w->ref->n || pl_cmp(pl, &w->ref->v[w->i]) != 0)
 		w->bad = 1;
 	w->i++;
 	return 0;
@@ -153,14 +162,14 @@ random_family(int af, unsigned rounds)
 {
 	struct radix t;
 	struct ref r = { calloc(rounds, sizeof(struct prefix)), 0 };
-	struct prefix p, *got;
+	struct prefix p;
 	const struct prefix *want;
-	struct payload *pl;
+	struct payload *pl, *got;
 	unsigned i;
 	int created;
 	ssize_t at;
 
-	radix_init(&t, af, sizeof(struct payload));
+	radix_init(&t, af, sizeof(struct payload), PL_KEY_OFF);
 	for (i = 0; i < rounds; i++) {
 		p = test_rand_prefix(af);
 		at = ref_find(&r, &p);
@@ -174,7 +183,7 @@ random_family(int af, unsigned rounds)
 		} else {
 			pl = radix_insert(&t, &p, &created);
 			assert_int_equal(created, at < 0);
-			assert_int_equal(prefix_cmp(&pl->pfx, &p), 0);
+			assert_int_equal(pl_cmp(pl, &p), 0);
 			if (created) {
 				pl->tag = p.len + 1000u;
 				ref_add(&r, &p);
@@ -194,7 +203,7 @@ random_family(int af, unsigned rounds)
 			assert_null(got);
 		else {
 			assert_non_null(got);
-			assert_int_equal(prefix_cmp(got, want), 0);
+			assert_int_equal(pl_cmp(got, want), 0);
 		}
 		pl = radix_lookup(&t, &p);
 		assert_int_equal(pl != NULL, ref_find(&r, &p) >= 0);
@@ -280,7 +289,7 @@ order_cb(void *arg, void *payload)
 
 	if (o->order[o->i] == NULL ||
 	    prefix_parse(o->order[o->i], &want) == -1 ||
-	    prefix_cmp(&want, payload) != 0)
+	    pl_cmp(payload, &want) != 0)
 		o->bad = 1;
 	o->i++;
 	return 0;
@@ -302,7 +311,7 @@ test_shapes(void **state)
 
 		assert_int_equal(prefix_parse_loose(shapes[i].insert[0], &p), 0);
 		af = p.af;
-		radix_init(&t, af, sizeof(struct payload));
+		radix_init(&t, af, sizeof(struct payload), PL_KEY_OFF);
 		for (j = 0; shapes[i].insert[j] != NULL; j++) {
 			assert_int_equal(prefix_parse_loose(shapes[i].insert[j],
 			    &p), 0);
@@ -329,7 +338,7 @@ test_shapes(void **state)
 
 			assert_int_equal(prefix_parse(shapes[i].lpm_out, &want),
 			    0);
-			if (pl == NULL || prefix_cmp(&pl->pfx, &want) != 0)
+			if (pl == NULL || pl_cmp(pl, &want) != 0)
 				fail_msg("%s: wrong longest match",
 				    shapes[i].what);
 		}
@@ -381,7 +390,7 @@ test_walk_delete(void **state)
 	int created;
 
 	(void)state;
-	radix_init(&t, AF_INET, sizeof(struct payload));
+	radix_init(&t, AF_INET, sizeof(struct payload), PL_KEY_OFF);
 	for (i = 0; i < 5000; i++) {
 		p = test_rand_prefix(AF_INET);
 		radix_insert(&t, &p, &created);
@@ -402,13 +411,13 @@ static void
 test_full(void **state)
 {
 	struct radix t;
-	struct prefix p;
+	struct prefix p, q;
 	struct payload *pl;
 	size_t i;
 	int created;
 
 	(void)state;
-	radix_init(&t, AF_INET, sizeof(struct payload));
+	radix_init(&t, AF_INET, sizeof(struct payload), PL_KEY_OFF);
 	t.max = 50;
 	for (i = 0; i < 1000 && radix_count(&t) < 50; i++) {
 		p = test_rand_prefix(AF_INET);
@@ -425,7 +434,8 @@ test_full(void **state)
 	pl = NULL;
 	radix_walk(&t, first_cb, &pl);
 	assert_non_null(pl);
-	assert_ptr_equal(radix_insert(&t, &pl->pfx, &created), pl);
+	q = radix_key_prefix(pl->key);
+	assert_ptr_equal(radix_insert(&t, &q, &created), pl);
 	assert_int_equal(created, 0);
 	/* One out, one in. */
 	radix_delete(&t, pl);

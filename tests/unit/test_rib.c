@@ -41,7 +41,7 @@ hook(void *arg, const struct rib_entry *e, const struct path *old_best,
 	c->old_attrs = old_attrs;
 	c->old_lp = old_attrs != NULL ? old_attrs->local_pref : 0;
 	c->new_best = rib_best(e);
-	c->prefix = e->prefix;
+	c->prefix = rib_prefix(e);
 	/* The hook sees a consistent entry. */
 	if (rib_best(e) != NULL && !rib_best(e)->best)
 		fail_msg("best path not marked");
@@ -216,10 +216,11 @@ static int
 order_cb(void *arg, const struct rib_entry *e)
 {
 	struct order *o = arg;
+	struct prefix pfx = rib_prefix(e);
 
-	if (o->n > 0 && prefix_cmp(&o->last, &e->prefix) >= 0)
+	if (o->n > 0 && prefix_cmp(&o->last, &pfx) >= 0)
 		o->bad = 1;
-	o->last = e->prefix;
+	o->last = pfx;
 	o->n++;
 	return 0;
 }
@@ -248,7 +249,7 @@ count_unusable(void *arg, const struct rib_entry *e)
 	size_t *n = arg;
 
 	if (rib_best(e) == NULL) {
-		if (e->prefix.len != 24)
+		if (rib_prefix(e).len != 24)
 			fail_msg("a prefix other than a /24 lost its best");
 		++*n;
 	}
@@ -429,7 +430,8 @@ m_hook(void *arg, const struct rib_entry *e, const struct path *old_best,
     const struct attrs *old_attrs)
 {
 	struct model_rib *m = arg;
-	int i = m_index(m, &e->prefix);
+	struct prefix pfx = rib_prefix(e);
+	int i = m_index(m, &pfx);
 
 	(void)old_best;
 	(void)old_attrs;
