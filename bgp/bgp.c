@@ -60,14 +60,14 @@ bgp_route_change(struct bgp *b, const struct rib_entry *e)
 	}
 	rc.local = best->src->local;
 	rc.peer = rc.local ? NULL : best->src->name;
-	rc.nexthops[0].addr = best->attrs->nexthop;
-	rc.nexthops[0].ll = best->attrs->nexthop_ll;
+	rc.nexthops[0].addr = path_attrs(best)->nexthop;
+	rc.nexthops[0].ll = path_attrs(best)->nexthop_ll;
 	rc.nnexthops = 1;
 	for (pa = e->paths; pa != NULL && rc.nnexthops < 16; pa = pa->next) {
 		if (pa == best || !pa->best || pa->filter != PATH_OK)
 			continue;
-		rc.nexthops[rc.nnexthops].addr = pa->attrs->nexthop;
-		rc.nexthops[rc.nnexthops].ll = pa->attrs->nexthop_ll;
+		rc.nexthops[rc.nnexthops].addr = path_attrs(pa)->nexthop;
+		rc.nexthops[rc.nnexthops].ll = path_attrs(pa)->nexthop_ll;
 		rc.nnexthops++;
 	}
 	b->hooks.route_change(b->hooks.arg, &rc);

@@ -21,39 +21,43 @@
 uint32_t
 decide_local_pref(const struct path *p)
 {
-	if (p->attrs->present & ATTR_P(ATTR_LOCAL_PREF))
-		return p->attrs->local_pref;
+	if (path_attrs(p)->present & ATTR_P(ATTR_LOCAL_PREF))
+		return path_attrs(p)->local_pref;
 	return 100;
 }
 
 static uint32_t
 decide_med(const struct path *p)
 {
-	if (p->attrs->present & ATTR_P(ATTR_MED))
-		return p->attrs->med;
+	if (path_attrs(p)->present & ATTR_P(ATTR_MED))
+		return path_attrs(p)->med;
 	return 0;
 }
 
 static uint32_t
 decide_neighbor_as(const struct path *p)
 {
+	const struct attrs *a = path_attrs(p);
+
 	if (p->src->local)
 		return 0;
-	return aspath_neighbor_as(p->attrs->aspath, p->attrs->aspath_len);
+	return aspath_neighbor_as(a->aspath, a->aspath_len);
 }
 
 static unsigned
 decide_aspath_len(const struct path *p)
 {
-	return aspath_length(p->attrs->aspath, p->attrs->aspath_len);
+	const struct attrs *a = path_attrs(p);
+
+	return aspath_length(a->aspath, a->aspath_len);
 }
 
 /* Step g: ORIGINATOR_ID when reflected, else the sender's router ID. */
 static uint32_t
 decide_router_id(const struct decide_ctx *ctx, const struct path *p)
 {
-	if (p->attrs->present & ATTR_P(ATTR_ORIGINATOR_ID))
-		return p->attrs->originator_id;
+	if (path_attrs(p)->present & ATTR_P(ATTR_ORIGINATOR_ID))
+		return path_attrs(p)->originator_id;
 	if (p->src->local && p->src->router_id == 0)
 		return ctx->router_id;
 	return p->src->router_id;
@@ -75,7 +79,8 @@ decide_cmp_tail(const struct decide_ctx *ctx, const struct path *a,
 	if ((c = decide_u32(decide_router_id(ctx, a),
 	    decide_router_id(ctx, b))) != 0)
 		return c;
-	if ((c = decide_u32(a->attrs->nclusters, b->attrs->nclusters)) != 0)
+	if ((c = decide_u32(path_attrs(a)->nclusters,
+	    path_attrs(b)->nclusters)) != 0)
 		return c;
 	if ((c = addr_cmp(&a->src->addr, &b->src->addr)) != 0)
 		return c;
@@ -98,7 +103,8 @@ decide_cmp(const struct decide_ctx *ctx, const struct path *a,
 	if ((c = decide_u32(decide_aspath_len(a), decide_aspath_len(b))) != 0)
 		return c;
 	/* d. Lower ORIGIN. */
-	if ((c = decide_u32(a->attrs->origin, b->attrs->origin)) != 0)
+	if ((c = decide_u32(path_attrs(a)->origin,
+	    path_attrs(b)->origin)) != 0)
 		return c;
 	/* e. Lower MED, only between paths from the same neighbor AS. */
 	if (decide_neighbor_as(a) == decide_neighbor_as(b) &&
@@ -146,7 +152,7 @@ decide_key_aslen(const struct path *p)
 static uint32_t
 decide_key_origin(const struct path *p)
 {
-	return p->attrs->origin;
+	return path_attrs(p)->origin;
 }
 
 static uint32_t

@@ -125,7 +125,7 @@ query_rib_cb(void *arg, const struct rib_entry *e)
 	uint32_t asns[QUERY_MAX_ASNS];
 
 	for (pa = e->paths; pa != NULL; pa = pa->next) {
-		a = pa->attrs;
+		a = path_attrs(pa);
 		memset(&pi, 0, sizeof(pi));
 		pi.prefix = rib_prefix(e);
 		pi.best = pa->best;

@@ -21,6 +21,8 @@
 #include "bgp/rib.h"
 #include "bgp/slab.h"
 
+_Static_assert(sizeof(struct path) == 24, "struct path grew");
+
 /* The entry is the trie node: its packed key and the links end it. */
 #define RIB_KEY_OFF	offsetof(struct rib_entry, key)
 #define RIB_ENTRY_SIZE(af) \
@@ -33,6 +35,144 @@ struct rib {
 	struct slab		 paths;
 	size_t			 npaths[2];
 };
+
+/*
+ * The table of sets paths name (rib.h). One for the process: decide.c and
+ * the RIB's readers reach a path's set without a RIB at hand, and a set
+ * named by paths of two RIBs is simply counted twice. Found by pointer
+ * through an open-addressing map of indices.
+ */
+#define RIB_SET_MAX	0xffffffu	/* 3-byte indices, 0 meaning none */
+
+struct rib_set		*rib_sets;
+static uint32_t		 rib_nsets = 1;	/* first index never used */
+static uint32_t		 rib_csets;
+static uint32_t		 rib_free_set;	/* free list head, 0: empty */
+static uint32_t		*rib_smap;
+static size_t		 rib_smap_cap, rib_smap_used;
+
+static inline size_t
+rib_set_home(const struct attrs *a)
+{
+	uint64_t h = (uint64_t)(uintptr_t)a * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 32) & (rib_smap_cap - 1);
+}
+
+/* The map slot holding a's index, or the free slot where it would go. */
+static size_t
+rib_set_slot(const struct attrs *a)
+{
+	size_t i = rib_set_home(a);
+
+	while (rib_smap[i] != 0 && rib_sets[rib_smap[i]].a != a)
+		i = (i + 1) & (rib_smap_cap - 1);
+	return i;
+}
+
+static void
+rib_set_rehash(void)
+{
+	uint32_t *old = rib_smap;
+	size_t ocap = rib_smap_cap, i;
+
+	rib_smap_cap = ocap ? ocap * 2 : 1024;
+	if ((rib_smap = calloc(rib_smap_cap, sizeof(*rib_smap))) == NULL)
+		fatal("%s: out of memory", __func__);
+	for (i = 0; i < ocap; i++)
+		if (old[i] != 0)
+			rib_smap[rib_set_slot(rib_sets[old[i]].a)] = old[i];
+	free(old);
+}
+
+static uint32_t
+rib_set_new(void)
+{
+	struct rib_set *ns;
+	uint32_t idx, n;
+
+	if ((idx = rib_free_set) != 0) {
+		rib_free_set = rib_sets[idx].n;
+		return idx;
+	}
+	/* As out of memory: 2^24 live sets are gigabytes of them. */
+	if (rib_nsets > RIB_SET_MAX)
+		fatal("%s: more than %u attribute sets", __func__,
+		    RIB_SET_MAX);
+	if (rib_nsets >= rib_csets) {
+		n = rib_csets ? rib_csets * 2 : 1024;
+		if ((ns = realloc(rib_sets, n * sizeof(*ns))) == NULL)
+			fatal("%s: out of memory", __func__);
+		rib_sets = ns;
+		rib_csets = n;
+	}
+	return rib_nsets++;
+}
+
+uint32_t
+rib_set_ref(struct attrs *a)
+{
+	uint32_t idx;
+	size_t i;
+
+	if ((rib_smap_used + 1) * 2 > rib_smap_cap)
+		rib_set_rehash();
+	i = rib_set_slot(a);
+	if ((idx = rib_smap[i]) != 0) {
+		rib_sets[idx].n++;
+		return idx;
+	}
+	idx = rib_set_new();
+	rib_sets[idx].a = a;
+	rib_sets[idx].n = 1;
+	rib_smap[i] = idx;
+	rib_smap_used++;
+	return idx;
+}
+
+void
+rib_set_unref(uint32_t idx)
+{
+	size_t i, j, k, mask = rib_smap_cap - 1;
+
+	if (idx == 0 || idx >= rib_nsets || rib_sets[idx].a == NULL ||
+	    rib_sets[idx].n == 0)
+		fatal("%s: bad set index %u", __func__, idx);
+	if (--rib_sets[idx].n > 0)
+		return;
+	/* Out of the map, shifting later members of its run back. */
+	i = rib_set_slot(rib_sets[idx].a);
+	rib_smap_used--;
+	for (j = (i + 1) & mask; rib_smap[j] != 0; j = (j + 1) & mask) {
+		k = rib_set_home(rib_sets[rib_smap[j]].a);
+		if ((j > i && (k <= i || k > j)) ||
+		    (j < i && k <= i && k > j)) {
+			rib_smap[i] = rib_smap[j];
+			i = j;
+		}
+	}
+	rib_smap[i] = 0;
+	rib_sets[idx].a = NULL;
+	rib_sets[idx].n = rib_free_set;
+	rib_free_set = idx;
+	/* Like the slabs: the last one out releases the table. */
+	if (rib_smap_used == 0) {
+		free(rib_smap);
+		free(rib_sets);
+		rib_smap = NULL;
+		rib_sets = NULL;
+		rib_smap_cap = 0;
+		rib_nsets = 1;
+		rib_csets = rib_free_set = 0;
+	}
+}
+
+static size_t
+rib_set_bytes(void)
+{
+	return rib_csets * sizeof(*rib_sets) +
+	    rib_smap_cap * sizeof(*rib_smap);
+}
 
 static int
 rib_afi(int af)
@@ -102,7 +242,7 @@ rib_ecmp_changed(const struct rib_entry *e, const struct path *chg,
 		return 0;
 	if (gone)
 		return chg->best;
-	return (chg->best || chg->was_best) && chg->attrs != chg_old;
+	return (chg->best || chg->was_best) && path_attrs(chg) != chg_old;
 }
 
 /*
@@ -119,11 +259,11 @@ rib_decide(struct rib *r, struct rib_entry *e, struct path *old,
 	int fire;
 
 	if (old != NULL)
-		old_attrs = old == chg ? chg_old : old->attrs;
+		old_attrs = old == chg ? chg_old : path_attrs(old);
 	for (p = e->paths; p != NULL; p = p->next)
 		p->was_best = p->best;
 	best = decide_select(&r->ctx, e);
-	fire = best != old || (best != NULL && best->attrs != old_attrs);
+	fire = best != old || (best != NULL && path_attrs(best) != old_attrs);
 	/* Also after max_paths went down to 1: the set shrank. */
 	if (!fire)
 		fire = rib_ecmp_changed(e, chg, chg_old, gone);
@@ -150,6 +290,7 @@ rib_update(struct rib *r, const struct prefix *pfx, struct path_src *src,
 	struct rib_entry *e;
 	struct path **pp, *p, *best;
 	struct attrs *old;
+	uint32_t oidx;
 	char pb[PREFIX_STRLEN];
 
 	if (attrs == NULL || attrs->refcnt == 0)
@@ -162,7 +303,8 @@ rib_update(struct rib *r, const struct prefix *pfx, struct path_src *src,
 	}
 	if ((pp = rib_find(e, src)) != NULL) {
 		p = *pp;
-		if (p->attrs == attrs && p->filter == (uint8_t)filter) {
+		old = path_attrs(p);
+		if (old == attrs && p->filter == (uint8_t)filter) {
 			attr_unref(attrs);	/* we hold one already */
 			return;
 		}
@@ -172,19 +314,23 @@ rib_update(struct rib *r, const struct prefix *pfx, struct path_src *src,
 			else
 				src->naccepted[afi]--;
 		}
-		old = p->attrs;
-		if (old != attrs)
+		oidx = path_set(p);
+		if (old != attrs) {
 			p->since = rib_now();
-		p->attrs = attrs;
-		p->filter = (uint8_t)filter;
+			path_put_set(p, rib_set_ref(attrs));
+		}
+		p->filter = (uint8_t)filter & 7;
 		rib_decide(r, e, rib_best(e), p, old, 0);
+		/* After the hook, which may read the old set. */
+		if (old != attrs)
+			rib_set_unref(oidx);
 		attr_unref(old);
 		return;
 	}
 	p = slab_alloc(&r->paths);
 	p->src = src;
-	p->attrs = attrs;
-	p->filter = (uint8_t)filter;
+	path_put_set(p, rib_set_ref(attrs));
+	p->filter = (uint8_t)filter & 7;
 	p->since = rib_now();
 	best = rib_best(e);
 	/* Behind the head: it holds the best path (rib_best()). */
@@ -206,14 +352,16 @@ rib_remove(struct rib *r, int afi, struct rib_entry *e, struct path **pp)
 {
 	struct path *p = *pp, *best = rib_best(e);
 	struct path_src *src = p->src;
+	struct attrs *a = path_attrs(p);
 
 	*pp = p->next;
 	r->npaths[afi]--;
 	src->npaths[afi]--;
 	if (p->filter == PATH_OK)
 		src->naccepted[afi]--;
-	rib_decide(r, e, best, p, p->attrs, 1);
-	attr_unref(p->attrs);
+	rib_decide(r, e, best, p, a, 1);
+	rib_set_unref(path_set(p));
+	attr_unref(a);
 	slab_free(&r->paths, p);
 	if (e->paths == NULL)
 		radix_delete(&r->t[afi], e);
@@ -278,15 +426,15 @@ rib_refilter_cb(void *arg, void *payload)
 		return 0;
 	p = *pp;
 	pfx = rib_prefix(e);
-	f = w->refilter(w->arg, &pfx, p->attrs);
+	f = w->refilter(w->arg, &pfx, path_attrs(p));
 	if (p->filter == (uint8_t)f)
 		return 0;
 	if (f == PATH_OK)
 		w->src->naccepted[w->afi]++;
 	else if (p->filter == PATH_OK)
 		w->src->naccepted[w->afi]--;
-	p->filter = (uint8_t)f;
-	rib_decide(w->r, e, rib_best(e), p, p->attrs, 0);
+	p->filter = (uint8_t)f & 7;
+	rib_decide(w->r, e, rib_best(e), p, path_attrs(p), 0);
 	return 0;
 }
 
@@ -344,7 +492,8 @@ rib_prefetch(struct rib *r, const struct prefix *pfx, size_t n)
 			for (k = 0; k < m; k++)
 				if ((e = found[k]) != NULL &&
 				    e->paths != NULL)
-					__builtin_prefetch(e->paths->attrs, 1);
+					__builtin_prefetch(
+					    path_attrs(e->paths), 1);
 		}
 	}
 }
@@ -415,7 +564,7 @@ size_t
 rib_bytes(const struct rib *r)
 {
 	return sizeof(*r) + radix_bytes(&r->t[0]) + radix_bytes(&r->t[1]) +
-	    slab_bytes(&r->paths);
+	    slab_bytes(&r->paths) + rib_set_bytes();
 }
 
 size_t

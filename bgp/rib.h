@@ -50,19 +50,58 @@ enum path_filter {
 };
 
 /*
- * 32 bytes: a full table holds one per prefix and peer, so the fields are
- * sized to fit (since in monotonic seconds as bgp_now() gives them, filter
- * holding an enum path_filter).
+ * 24 bytes: a full table holds one per prefix and peer, so the fields are
+ * sized to fit (since in monotonic seconds as bgp_now() gives them). The
+ * attribute set is named by a 3-byte index into the table of sets that
+ * paths use (path_attrs()), not by an 8-byte pointer.
  */
 struct path {
 	struct path		*next;	/* in the prefix's list */
 	struct path_src		*src;
-	struct attrs		*attrs;	/* interned, one reference held */
 	uint32_t		 since;	/* monotonic seconds */
-	uint8_t			 filter; /* enum path_filter */
-	uint8_t			 best;	/* selected (or ECMP member) */
-	uint8_t			 was_best; /* rib.c: before this decision */
+	uint8_t			 set[3]; /* rib.c: index of the interned set */
+	uint8_t			 filter:3; /* enum path_filter */
+	uint8_t			 best:1; /* selected (or ECMP member) */
+	uint8_t			 was_best:1; /* rib.c: before this decision */
 };
+
+/*
+ * rib.c: the sets paths name, by index (0: none), with how many paths
+ * name each. A path holds one reference on its set, as with a pointer;
+ * the table only names them.
+ */
+struct rib_set {
+	struct attrs		*a;
+	uint32_t		 n;	/* paths, or the next free index */
+};
+extern struct rib_set	*rib_sets;
+
+/* The index naming a for one more path (a stays the caller's). */
+uint32_t	 rib_set_ref(struct attrs *a);
+/* One path fewer names idx. */
+void		 rib_set_unref(uint32_t idx);
+
+static inline uint32_t
+path_set(const struct path *p)
+{
+	return (uint32_t)p->set[0] << 16 | (uint32_t)p->set[1] << 8 |
+	    p->set[2];
+}
+
+static inline void
+path_put_set(struct path *p, uint32_t idx)
+{
+	p->set[0] = (uint8_t)(idx >> 16);
+	p->set[1] = (uint8_t)(idx >> 8);
+	p->set[2] = (uint8_t)idx;
+}
+
+/* The interned attribute set of p. */
+static inline struct attrs *
+path_attrs(const struct path *p)
+{
+	return rib_sets[path_set(p)].a;
+}
 
 /*
  * One per prefix, 24 bytes for IPv4 and 32 for IPv6: the prefix is kept

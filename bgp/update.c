@@ -126,7 +126,7 @@ static struct attrs *
 update_transform(struct peer *p, const struct path *best, int af)
 {
 	const struct path_src *src = best->src;
-	struct attrs a = *best->attrs;
+	struct attrs a = *path_attrs(best);
 	int n;
 
 	a.hnext = NULL;
@@ -203,10 +203,10 @@ update_exportable(struct peer *p, const struct rib_entry *e)
 	if (!src->local && !src->ebgp && !p->ebgp && !src->rr_client &&
 	    !p->conf.rr_client)
 		return NULL;
-	if (community_has(best->attrs, COMM_NO_ADVERTISE))
+	if (community_has(path_attrs(best), COMM_NO_ADVERTISE))
 		return NULL;
-	if (p->ebgp && (community_has(best->attrs, COMM_NO_EXPORT) ||
-	    community_has(best->attrs, COMM_NO_EXPORT_SUBCONFED)))
+	if (p->ebgp && (community_has(path_attrs(best), COMM_NO_EXPORT) ||
+	    community_has(path_attrs(best), COMM_NO_EXPORT_SUBCONFED)))
 		return NULL;
 	pfx = rib_prefix(e);
 	if (src->local && !origin_targets(p->bgp, &pfx, p->name))
@@ -227,10 +227,10 @@ update_export(struct peer *p, const struct rib_entry *e)
 	if (best == NULL)
 		return NULL;
 	af = rib_af(e);
-	h = ((uintptr_t)best->attrs >> 4) ^ ((uintptr_t)best->src >> 6) ^
+	h = ((uintptr_t)path_attrs(best) >> 4) ^ ((uintptr_t)best->src >> 6) ^
 	    ((uintptr_t)p >> 6) ^ (uintptr_t)af;
 	m = &update_memo[h % UPD_MEMO];
-	if (!m->used || m->to != p || m->in != best->attrs ||
+	if (!m->used || m->to != p || m->in != path_attrs(best) ||
 	    m->src != best->src || m->af != af) {
 		if (m->used) {
 			if (m->out != NULL)
@@ -238,7 +238,7 @@ update_export(struct peer *p, const struct rib_entry *e)
 			attr_unref(m->in);
 		}
 		m->to = p;
-		m->in = attr_ref(best->attrs);
+		m->in = attr_ref(path_attrs(best));
 		m->src = best->src;
 		m->af = af;
 		m->out = update_transform(p, best, af);

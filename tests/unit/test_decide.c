@@ -91,7 +91,7 @@ build(struct built *b, const struct spec *s, uint32_t id)
 	b->attrs.clusters = b->clusters;
 	b->attrs.nclusters = s->nclusters;
 	b->path.src = &b->src;
-	b->path.attrs = &b->attrs;
+	path_put_set(&b->path, rib_set_ref(&b->attrs));
 	b->path.filter = (uint8_t)s->filter;
 }
 

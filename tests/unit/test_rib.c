@@ -454,7 +454,7 @@ m_outcome(struct model_rib *m, int i, struct attrs *out[M_SRC])
 		if (p->best)
 			for (k = 0; k < M_SRC; k++)
 				if (p->src == &m->src[k])
-					out[k] = p->attrs;
+					out[k] = path_attrs(p);
 	/* The primary, told apart by a marker no attrs pointer can be. */
 	if (rib_best(e) != NULL && out[rib_best(e)->src->id - 1] == NULL)
 		m->bad = 1;
@@ -501,7 +501,7 @@ m_check(struct model_rib *m, size_t step)
 			fail_msg("step %zu: entry presence wrong", step);
 		for (p = e != NULL ? e->paths : NULL; p != NULL; p = p->next) {
 			k = (int)p->src->id - 1;
-			if (m->held[i][k] != p->attrs ||
+			if (m->held[i][k] != path_attrs(p) ||
 			    m->filt[i][k] != p->filter)
 				fail_msg("step %zu: path differs", step);
 			n--;
