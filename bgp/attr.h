@@ -132,5 +132,7 @@ int		 aspath_valid(const uint8_t *, size_t);
 /* community.c */
 int		 community_has(const struct attrs *, uint32_t);
 const char	*community_fmt(uint32_t, char *, size_t);
+/* Sort n words of w u32s (1 standard, 3 large) and drop repeats; new n. */
+size_t		 community_canon(uint32_t *, size_t n, size_t w);
 
 #endif

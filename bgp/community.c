@@ -5,6 +5,8 @@
  * binary search.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "bgp/attr.h"
 
@@ -49,4 +51,43 @@ community_fmt(uint32_t c, char *buf, size_t len)
 		}
 	snprintf(buf, len, "%u:%u", c >> 16, c & 0xffff);
 	return buf;
+}
+
+static int
+community_cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static int
+community_cmp_u96(const void *x, const void *y)
+{
+	const uint32_t *a = x, *b = y;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The canonical form attr_intern() insists on: sorted, no repeats. Both
+ * the decoder and local origination produce lists, so the rule lives here.
+ */
+size_t
+community_canon(uint32_t *v, size_t n, size_t w)
+{
+	size_t i, k;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, w * sizeof(uint32_t),
+	    w == 1 ? community_cmp_u32 : community_cmp_u96);
+	for (i = k = 1; i < n; i++)
+		if (memcmp(v + i * w, v + (k - 1) * w, w * sizeof(uint32_t)))
+			memmove(v + k++ * w, v + i * w, w * sizeof(uint32_t));
+	return k;
 }

@@ -15,42 +15,6 @@
 #include "bgp/log.h"
 #include "bgp/speaker.h"
 
-static int
-origin_u32_cmp(const void *x, const void *y)
-{
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-
-	return a < b ? -1 : a > b;
-}
-
-static int
-origin_large_cmp(const void *x, const void *y)
-{
-	const uint32_t *a = x, *b = y;
-	int i;
-
-	for (i = 0; i < 3; i++)
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
-	return 0;
-}
-
-/* Sort and de-duplicate n elements of size w (1 or 3 words); new count. */
-static size_t
-origin_sort_unique(uint32_t *v, size_t n, size_t w)
-{
-	size_t i, o;
-
-	if (n == 0)
-		return 0;
-	qsort(v, n, w * sizeof(uint32_t),
-	    w == 1 ? origin_u32_cmp : origin_large_cmp);
-	for (i = o = 1; i < n; i++)
-		if (memcmp(v + i * w, v + (o - 1) * w, w * sizeof(uint32_t)))
-			memmove(v + o++ * w, v + i * w, w * sizeof(uint32_t));
-	return o;
-}
-
 static struct attrs *
 origin_attrs(const struct model_advert *adv)
 {
@@ -70,8 +34,8 @@ origin_attrs(const struct model_advert *adv)
 		large[i * 3 + 1] = adv->large[i].local1;
 		large[i * 3 + 2] = adv->large[i].local2;
 	}
-	nc = origin_sort_unique(comm, adv->ncommunities, 1);
-	nl = origin_sort_unique(large, adv->nlarge, 3);
+	nc = community_canon(comm, adv->ncommunities, 1);
+	nl = community_canon(large, adv->nlarge, 3);
 	memset(&a, 0, sizeof(a));
 	a.present = ATTR_P(ATTR_ORIGIN) | ATTR_P(ATTR_AS_PATH);
 	a.origin = ORIGIN_IGP;

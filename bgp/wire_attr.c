@@ -259,26 +259,6 @@ attr_dec_aggregator(struct attr_dec *d, struct cur *v)
 	return cur_u32(v, &a->aggr_id);
 }
 
-static int
-attr_cmp_u32(const void *x, const void *y)
-{
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-
-	return a < b ? -1 : a > b;
-}
-
-static int
-attr_cmp_u96(const void *x, const void *y)
-{
-	const uint32_t *a = x, *b = y;
-	int i;
-
-	for (i = 0; i < 3; i++)
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
-	return 0;
-}
-
 /*
  * Read words of w u32s each into the arena, sorted and unique.
  * Returns the number of words kept, or -1.
@@ -287,7 +267,7 @@ static int
 attr_read_sorted(struct attr_dec *d, struct cur *v, size_t w,
     const uint32_t **out)
 {
-	size_t n = cur_left(v) / (4 * w), i, k;
+	size_t n = cur_left(v) / (4 * w), i;
 	uint32_t *p;
 
 	if ((p = attr_alloc(d, n * 4 * w)) == NULL)
@@ -295,12 +275,8 @@ attr_read_sorted(struct attr_dec *d, struct cur *v, size_t w,
 	for (i = 0; i < n * w; i++)
 		if (cur_u32(v, &p[i]) == -1)
 			return -1;
-	qsort(p, n, 4 * w, w == 1 ? attr_cmp_u32 : attr_cmp_u96);
-	for (i = k = 0; i < n; i++)
-		if (k == 0 || memcmp(&p[(k - 1) * w], &p[i * w], 4 * w) != 0)
-			memmove(&p[k++ * w], &p[i * w], 4 * w);
 	*out = p;
-	return (int)k;
+	return (int)community_canon(p, n, w);
 }
 
 static int
