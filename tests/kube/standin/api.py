@@ -11,7 +11,7 @@ import threading
 import uuid
 import secrets
 
-from . import jsonpath, schema as sch, selectors
+from . import builtin, jsonpath, schema as sch, selectors
 from .store import RType, Store, obj_key
 
 
@@ -73,6 +73,15 @@ _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
 def _check_name(rt, name):
+    if rt.group == "rbac.authorization.k8s.io":
+        # path segment names: "system:..." is valid
+        for bad in ("/", "%"):
+            if bad in name:
+                return [("metadata.name", 'Invalid value: "%s": may not contain \'%s\''
+                         % (name, bad))]
+        if name in (".", ".."):
+            return [("metadata.name", 'Invalid value: "%s": may not be \'%s\'' % (name, name))]
+        return []
     if rt.key == ("", "namespaces"):
         if len(name) > 63 or not _DNS1123_LABEL.fullmatch(name):
             return [("metadata.name", 'Invalid value: "%s": a lowercase RFC 1123 label must '
@@ -420,6 +429,7 @@ class Api:
                             columns=[{"name": "Created At", "type": "date",
                                       "jsonPath": ".metadata.creationTimestamp",
                                       "_raw_date": True}]))
+        builtin.register(self)
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease", "bgp-system"):
             if not self.store.get(("", "namespaces"), "", ns):
                 self.store.commit(self.types[("", "namespaces")], "ADDED", {
@@ -500,11 +510,22 @@ class Api:
     def _ns_exists(self, ns):
         return self.store.get(("", "namespaces"), "", ns) is not None
 
-    def _schema_pass(self, rt, obj, field_validation, warnings, name):
+    def _schema_pass(self, rt, obj, field_validation, warnings, name, prev=None):
         """Prune, default and validate a custom resource body as the real server does."""
         if rt.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
             return self._check_crd(obj, name)
-        if rt.builtin or rt.schema is None:
+        if rt.builtin:
+            try:
+                obj, errs = builtin.prepare(rt, obj, prev, field_validation, warnings)
+            except builtin.DecodeError as e:
+                raise bad_request(builtin.decode_message(rt, e))
+            except builtin.StrictError as e:
+                raise bad_request('%s in version "%s" cannot be handled as a %s: %s'
+                                  % (rt.kind, rt.version, rt.kind, e))
+            if errs:
+                raise invalid(rt, name, errs)
+            return obj
+        if rt.schema is None:
             return obj
         unknown = []
         sch.prune_and_default(rt.schema, obj, "", unknown)
@@ -597,6 +618,12 @@ class Api:
                 if not self._ns_exists(ns):
                     raise ApiError(404, "NotFound", 'namespaces "%s" not found' % ns,
                                    {"name": ns, "kind": "namespaces"})
+                if self.store.get(("", "namespaces"), "", ns)["metadata"].get(
+                        "deletionTimestamp"):
+                    raise ApiError(403, "Forbidden", '%s "%s" is forbidden: unable to create '
+                                   "new content in namespace %s because it is being terminated"
+                                   % (rt.qualified, md.get("name") or md.get("generateName", ""),
+                                      ns), _details(rt, md.get("name", "")))
             else:
                 md.pop("namespace", None)
             if not md.get("name"):
@@ -632,7 +659,8 @@ class Api:
             md["uid"] = str(uuid.uuid4())
             md["creationTimestamp"] = now_ts()
             set_managed(body, None, manager, None, rt.api_version)
-            if not rt.builtin or rt.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
+            if not rt.builtin or getattr(rt, "generation", False) or \
+                    rt.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
                 md["generation"] = 1
             if dry_run:
                 return body, warnings
@@ -715,7 +743,7 @@ class Api:
                 new["metadata"]["managedFields"] = cmd["managedFields"]
             else:
                 new["metadata"].pop("managedFields", None)
-            new = self._schema_pass(rt, new, field_validation, warnings, name)
+            new = self._schema_pass(rt, new, field_validation, warnings, name, prev=cur)
             if "generation" in cmd and self._spec_part(rt, new) != self._spec_part(rt, cur):
                 new["metadata"]["generation"] = cmd["generation"] + 1
             if not new["metadata"].get("finalizers"):
@@ -761,12 +789,15 @@ class Api:
                     if not isinstance(patch, dict):
                         raise bad_request("error decoding patch: a merge patch must be a JSON object")
                     if ctype == "application/strategic-merge-patch+json":
-                        patch = {k: v for k, v in patch.items() if not k.startswith("$")}
-                    res = merge_patch(cur, patch)
+                        res = builtin.strategic_merge(cur, patch, rt.schema)
+                    else:
+                        res = merge_patch(cur, patch)
             except ApiError:
                 raise
             except AssertionError as e:
                 raise invalid(rt, name, [("", str(e))])
+            except builtin.PatchError as e:
+                raise bad_request(str(e))
             except (ValueError, KeyError, IndexError, TypeError) as e:
                 raise ApiError(422, "Invalid", "the server rejected our request due to an error "
                                "in our request: %s" % e)
@@ -962,6 +993,8 @@ class Api:
         for c in self.columns(rt):
             if c is NAME_COL:
                 cells.append(obj.get("metadata", {}).get("name", ""))
+            elif "fn" in c:
+                cells.append(c["fn"](obj))
             elif c.get("_raw_date"):
                 cells.append(obj.get("metadata", {}).get("creationTimestamp"))
             else:
