@@ -790,3 +790,263 @@ def test_kubectl_leases(apiserver, kubectl_ok):
     apiserver.kubectl("apply", "-f", "-", stdin=y.replace('"node-a"', '"node-b"'))
     assert apiserver.request("GET", LEASES + "/bgpd-leader").json["spec"]["holderIdentity"] \
         == "node-b"
+
+
+# ---------------------------------------------------------------- built-in kinds of manifests/
+
+DS = "/apis/apps/v1/namespaces/bgp-system/daemonsets"
+RBAC = "/apis/rbac.authorization.k8s.io/v1"
+SMP = "application/strategic-merge-patch+json"
+
+
+def daemonset(name="agent", image="agent:1", labels=None, **pod):
+    labels = labels or {"app": name}
+    spec = {"containers": [{"name": "agent", "image": image,
+                            "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
+                            "ports": [{"name": "metrics", "containerPort": 8082}]}]}
+    spec.update(pod)
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": name, "namespace": "bgp-system"},
+            "spec": {"selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": labels}, "spec": spec}}}
+
+
+def test_builtin_discovery_and_openapi(apiserver):
+    names = [g["name"] for g in apiserver.request("GET", "/apis").json["groups"]]
+    assert "apps" in names and "rbac.authorization.k8s.io" in names
+    assert apiserver.request("GET", "/apis/apps").json["preferredVersion"]["groupVersion"] \
+        == "apps/v1"
+    core = {r["name"]: r for r in apiserver.request("GET", "/api/v1").json["resources"]}
+    assert core["serviceaccounts"]["namespaced"] is True
+    assert core["serviceaccounts"]["shortNames"] == ["sa"]
+    apps = {r["name"]: r for r in apiserver.request("GET", "/apis/apps/v1").json["resources"]}
+    assert apps["daemonsets"]["kind"] == "DaemonSet" and apps["daemonsets"]["namespaced"]
+    assert apps["daemonsets"]["shortNames"] == ["ds"]
+    assert apps["daemonsets/status"]["verbs"] == ["get", "patch", "update"]
+    rbac = {r["name"]: r for r in apiserver.request("GET", RBAC).json["resources"]}
+    assert {k: v["namespaced"] for k, v in rbac.items()} == {
+        "clusterroles": False, "clusterrolebindings": False, "roles": True,
+        "rolebindings": True}
+    root = apiserver.request("GET", "/openapi/v3").json["paths"]
+    doc = apiserver.request("GET", root["apis/apps/v1"]["serverRelativeURL"]).json
+    op = doc["paths"][DS.replace("bgp-system", "{namespace}") + "/{name}"]["patch"]
+    assert op["x-kubernetes-group-version-kind"] == {"group": "apps", "version": "v1",
+                                                     "kind": "DaemonSet"}
+    assert "fieldValidation" in [p["name"] for p in op["parameters"]]
+    ds = doc["components"]["schemas"]["io.k8s.api.apps.v1.DaemonSet"]
+    containers = ds["properties"]["spec"]["properties"]["template"]["properties"]["spec"][
+        "properties"]["containers"]
+    assert containers["x-kubernetes-patch-merge-key"] == "name"
+
+
+def test_builtin_crud_and_scope(apiserver):
+    r = apiserver.request("POST", DS, daemonset())
+    assert r.code == 201, r.body
+    o = r.json
+    md = o["metadata"]
+    assert md["generation"] == 1 and md["uid"] and md["creationTimestamp"]
+    assert o["status"] == {"currentNumberScheduled": 0, "numberMisscheduled": 0,
+                           "desiredNumberScheduled": 0, "numberReady": 0}
+    # defaults of the Go types
+    pod = o["spec"]["template"]["spec"]
+    assert o["spec"]["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {
+        "maxUnavailable": 1, "maxSurge": 0}}
+    assert pod["restartPolicy"] == "Always" and pod["dnsPolicy"] == "ClusterFirst"
+    assert pod["containers"][0]["imagePullPolicy"] == "IfNotPresent"
+    assert pod["containers"][0]["ports"][0]["protocol"] == "TCP"
+    assert apiserver.request("POST", DS, daemonset()).code == 409
+    assert apiserver.request("GET", DS + "/agent").json["metadata"]["uid"] == md["uid"]
+    s = Stream(apiserver, DS + "?watch=1&resourceVersion=" + md["resourceVersion"])
+    try:
+        o["spec"]["template"]["spec"]["containers"][0]["image"] = "agent:2"
+        r = apiserver.request("PUT", DS + "/agent", o)
+        assert r.code == 200 and r.json["metadata"]["generation"] == 2
+        ev = s.next()
+        assert ev["type"] == "MODIFIED"
+        assert ev["object"]["spec"]["template"]["spec"]["containers"][0]["image"] == "agent:2"
+    finally:
+        s.close()
+    # a stale resourceVersion conflicts; status through the main resource is kept
+    o["status"] = {"numberReady": 3}
+    assert apiserver.request("PUT", DS + "/agent", o).code == 409
+    r = apiserver.request("PATCH", DS + "/agent/status", {"status": {"numberReady": 3}},
+                          ctype="application/merge-patch+json")
+    assert r.code == 200 and r.json["status"]["numberReady"] == 3
+    assert r.json["metadata"]["generation"] == 2
+    # the list across namespaces, and scope: a namespaced kind has no
+    # cluster-level item path, a cluster-scoped one no namespaced path
+    items = apiserver.request("GET", "/apis/apps/v1/daemonsets").json["items"]
+    assert [i["metadata"]["name"] for i in items] == ["agent"]
+    assert apiserver.request("GET", "/apis/apps/v1/daemonsets/agent").code == 404
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "system:reader"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]}
+    r = apiserver.request("POST", RBAC + "/clusterroles", role)
+    assert r.code == 201 and "namespace" not in r.json["metadata"]
+    assert "generation" not in r.json["metadata"]
+    assert apiserver.request("GET", RBAC + "/clusterroles/system:reader").code == 200
+    r = apiserver.request("GET", RBAC + "/namespaces/default/clusterroles/system:reader")
+    assert r.code == 404 and r.json["message"] == "the server could not find the requested resource"
+    r = apiserver.request("GET", RBAC + "/namespaces/default/roles/system:reader")
+    assert r.code == 404 and r.json["reason"] == "NotFound"
+    assert r.json["details"] == {"name": "system:reader", "group": "rbac.authorization.k8s.io",
+                                 "kind": "roles"}
+    sa = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "agent"}}
+    r = apiserver.request("POST", "/api/v1/namespaces/bgp-system/serviceaccounts", sa)
+    assert r.code == 201 and r.json["metadata"]["namespace"] == "bgp-system"
+    r = apiserver.request("DELETE", DS + "/agent")
+    assert r.code == 200 and r.json["kind"] == "Status" and r.json["status"] == "Success"
+    assert apiserver.request("GET", DS + "/agent").code == 404
+
+
+def test_builtin_validation(apiserver):
+    bad = daemonset()
+    del bad["spec"]["selector"]
+    r = apiserver.request("POST", DS, bad)
+    assert r.code == 422 and r.json["reason"] == "Invalid"
+    assert "spec.selector: Required value" in r.json["message"]
+    r = apiserver.request("POST", DS, daemonset(labels={"app": "other"}))
+    assert r.code == 422
+    assert "`selector` does not match template `labels`" in r.json["message"]
+    bad = daemonset()
+    del bad["spec"]["template"]["spec"]["containers"][0]["image"]
+    r = apiserver.request("POST", DS, bad)
+    assert r.code == 422
+    assert r.json["details"]["causes"][0]["field"] == "spec.template.spec.containers[0].image"
+    bad = daemonset()
+    bad["spec"]["template"]["spec"]["containers"] = "agent"
+    r = apiserver.request("POST", DS, bad)
+    assert r.code == 400 and "cannot unmarshal string" in r.json["message"]
+    # unknown fields: dropped with a warning by default, 400 when Strict
+    bad = daemonset()
+    bad["spec"]["template"]["spec"]["containers"][0]["imagePolicy"] = "x"
+    r = apiserver.request("POST", DS + "?fieldValidation=Strict", bad)
+    assert r.code == 400
+    assert 'unknown field "spec.template.spec.containers[0].imagePolicy"' in r.json["message"]
+    r = apiserver.request("POST", DS, bad)
+    assert r.code == 201 and "imagePolicy" not in r.json["spec"]["template"]["spec"][
+        "containers"][0]
+    assert 'unknown field \\"spec.template.spec.containers[0].imagePolicy\\"' in \
+        r.headers["Warning"]
+    # the selector of a DaemonSet and the roleRef of a binding are immutable
+    r = apiserver.request("PATCH", DS + "/agent", {"spec": {"selector": {
+        "matchLabels": {"app": "agent", "x": "y"}}}}, ctype=SMP)
+    assert r.code == 422 and "field is immutable" in r.json["message"]
+    rb = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+          "metadata": {"name": "b", "namespace": "default"},
+          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"},
+          "subjects": [{"kind": "ServiceAccount", "name": "agent", "namespace": "bgp-system"}]}
+    assert apiserver.request("POST", RBAC + "/namespaces/default/rolebindings", rb).code == 201
+    r = apiserver.request("PATCH", RBAC + "/namespaces/default/rolebindings/b",
+                          {"roleRef": {"name": "s"}}, ctype=SMP)
+    assert r.code == 422 and "cannot change roleRef" in r.json["message"]
+    crb = dict(rb, kind="ClusterRoleBinding", metadata={"name": "b"},
+               roleRef=dict(rb["roleRef"], kind="Role"),
+               subjects=[{"kind": "ServiceAccount", "name": "agent"}])
+    r = apiserver.request("POST", RBAC + "/clusterrolebindings", crb)
+    assert r.code == 422
+    fields = {c["field"] for c in r.json["details"]["causes"]}
+    assert fields == {"roleRef.kind", "subjects[0].namespace"}
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "r", "namespace": "default"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"]}]}
+    r = apiserver.request("POST", RBAC + "/namespaces/default/roles", role)
+    assert r.code == 422 and "rules[0].verbs: Required value" in r.json["message"]
+
+
+def test_builtin_strategic_merge_patch(apiserver):
+    o = daemonset(volumes=[{"name": "run", "emptyDir": {}}],
+                  tolerations=[{"operator": "Exists"}])
+    o["metadata"]["finalizers"] = ["a/x", "a/y"]
+    assert apiserver.request("POST", DS, o).code == 201
+    # what kubectl apply sends for a new image: the container by its merge key
+    r = apiserver.request("PATCH", DS + "/agent", {"spec": {"template": {"spec": {
+        "$setElementOrder/containers": [{"name": "agent"}],
+        "containers": [{"name": "agent", "image": "agent:2"}]}}}}, ctype=SMP)
+    assert r.code == 200, r.body
+    c = r.json["spec"]["template"]["spec"]["containers"]
+    assert len(c) == 1 and c[0]["image"] == "agent:2"
+    assert [e["name"] for e in c[0]["env"]] == ["A", "B"]       # untouched
+    assert r.json["metadata"]["generation"] == 2
+    # env by name: one changed, one deleted, one added, in the order given
+    r = apiserver.request("PATCH", DS + "/agent", {"spec": {"template": {"spec": {
+        "containers": [{"name": "agent",
+                        "$setElementOrder/env": [{"name": "C"}, {"name": "A"}],
+                        "env": [{"name": "C", "value": "3"}, {"name": "A", "value": "9"},
+                                {"name": "B", "$patch": "delete"}],
+                        "ports": [{"containerPort": 9000, "name": "extra"}]}]}}}}, ctype=SMP)
+    assert r.code == 200, r.body
+    c = r.json["spec"]["template"]["spec"]["containers"][0]
+    assert c["env"] == [{"name": "C", "value": "3"}, {"name": "A", "value": "9"}]
+    assert [p["containerPort"] for p in c["ports"]] == [8082, 9000]   # merged on containerPort
+    pod = r.json["spec"]["template"]["spec"]
+    # an atomic list is replaced; $retainKeys drops the other volume source
+    r = apiserver.request("PATCH", DS + "/agent", {"spec": {"template": {"spec": {
+        "tolerations": [{"key": "k", "operator": "Exists"}],
+        "volumes": [{"name": "run", "$retainKeys": ["hostPath", "name"],
+                     "hostPath": {"path": "/run"}}]}}}}, ctype=SMP)
+    assert r.code == 200, r.body
+    pod = r.json["spec"]["template"]["spec"]
+    assert pod["tolerations"] == [{"key": "k", "operator": "Exists"}]
+    assert pod["volumes"] == [{"name": "run", "hostPath": {"path": "/run"}}]
+    # finalizers: a merged set; $deleteFromPrimitiveList takes one out
+    r = apiserver.request("PATCH", DS + "/agent", {"metadata": {
+        "finalizers": ["a/z"], "$deleteFromPrimitiveList/finalizers": ["a/x"]}}, ctype=SMP)
+    assert r.json["metadata"]["finalizers"] == ["a/y", "a/z"]
+    # $patch: replace on a list, and a JSON merge patch replaces lists whole
+    r = apiserver.request("PATCH", DS + "/agent", {"spec": {"template": {"spec": {
+        "containers": [{"name": "other", "image": "o:1"}, {"$patch": "replace"}]}}}}, ctype=SMP)
+    assert [x["name"] for x in r.json["spec"]["template"]["spec"]["containers"]] == ["other"]
+    r = apiserver.request("PATCH", DS + "/agent", {"metadata": {"finalizers": None}},
+                          ctype="application/merge-patch+json")
+    assert "finalizers" not in r.json["metadata"]
+    # RBAC rules are atomic
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "r"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]},
+                      {"apiGroups": [""], "resources": ["nodes"], "verbs": ["list"]}]}
+    assert apiserver.request("POST", RBAC + "/clusterroles", role).code == 201
+    r = apiserver.request("PATCH", RBAC + "/clusterroles/r", {"rules": [
+        {"apiGroups": ["apps"], "resources": ["daemonsets"], "verbs": ["get"]}]}, ctype=SMP)
+    assert r.json["rules"] == [{"apiGroups": ["apps"], "resources": ["daemonsets"],
+                                "verbs": ["get"]}]
+    r = apiserver.request("PATCH", DS + "/agent", {"spec": {"template": {"spec": {
+        "containers": [{"image": "no-name"}]}}}}, ctype=SMP)
+    assert r.code == 400 and "merge key" in r.json["message"]
+    # custom resources have no strategic merge patch, as on the real server
+    apiserver.request("POST", SESS, session("x"))
+    assert apiserver.request("PATCH", SESS + "/x", {"spec": {}}, ctype=SMP).code == 415
+
+
+def test_kubectl_apply_daemonset_changes(apiserver, kubectl_ok):
+    import yaml
+    o = daemonset()
+    text = yaml.safe_dump(o)
+    r = apiserver.kubectl("apply", "-f", "-", stdin=text)
+    assert "daemonset.apps/agent created" in r.stdout.decode()
+    # a new image and one env var fewer: kubectl sends a strategic merge patch
+    o["spec"]["template"]["spec"]["containers"][0]["image"] = "agent:2"
+    o["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "B", "value": "2"}]
+    r = apiserver.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(o))
+    assert "daemonset.apps/agent configured" in r.stdout.decode()
+    got = json.loads(apiserver.kubectl("get", "ds", "-n", "bgp-system", "agent",
+                                       "-o", "json").stdout)
+    c = got["spec"]["template"]["spec"]["containers"][0]
+    assert c["image"] == "agent:2" and c["env"] == [{"name": "B", "value": "2"}]
+    assert got["metadata"]["generation"] == 2
+    stats = apiserver.request("GET", "/_standin/stats").json["requests"]
+    assert stats.get("patch daemonsets") == 1
+    r = apiserver.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(o))
+    assert "daemonset.apps/agent unchanged" in r.stdout.decode()
+    out = apiserver.kubectl("get", "ds", "-n", "bgp-system").stdout.decode().splitlines()
+    assert out[0].split()[:6] == ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE",
+                                  "AVAILABLE"]
+    assert out[1].split()[:6] == ["agent", "0", "0", "0", "0", "0"]
+    # an unknown field: kubectl asks for Strict validation
+    o["spec"]["template"]["spec"]["containers"][0]["imagePolicy"] = "x"
+    r = apiserver.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(o), check=False)
+    assert r.returncode != 0
+    assert 'strict decoding error: unknown field "spec.template.spec.containers[0].' \
+        'imagePolicy"' in r.stderr.decode()
+    r = apiserver.kubectl("delete", "ds", "-n", "bgp-system", "agent")
+    assert 'daemonset.apps "agent" deleted' in r.stdout.decode()
