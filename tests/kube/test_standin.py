@@ -416,6 +416,61 @@ def test_label_and_field_selectors(apiserver):
     assert r.code == 400
 
 
+def test_field_selector_watch_follows_matching(apiserver):
+    """A watch by a selectable field, as the real server's watch cache: ADDED
+    when a changed object starts matching, MODIFIED while it keeps matching,
+    DELETED when it stops (the content from before the change, at the
+    change's resourceVersion)."""
+    from urllib.parse import quote
+    create(apiserver, session("f1", "x", "m"))
+    create(apiserver, session("f2", "n", "m"))
+    w = Stream(apiserver, SESS + "?watch=1&fieldSelector=" + quote("spec.localEndpoint=x"))
+    ev = w.next()
+    assert (ev["type"], ev["object"]["metadata"]["name"]) == ("ADDED", "f1")
+    r = apiserver.request("PATCH", SESS + "/f1", {"spec": {"holdTime": 30}},
+                          ctype="application/merge-patch+json")
+    ev = w.next()
+    assert ev["type"] == "MODIFIED" and ev["object"]["spec"]["holdTime"] == 30
+    r = apiserver.request("PATCH", SESS + "/f1", {"spec": {"localEndpoint": "y"}},
+                          ctype="application/merge-patch+json")
+    ev = w.next()
+    assert ev["type"] == "DELETED" and ev["object"]["metadata"]["name"] == "f1"
+    assert ev["object"]["spec"]["localEndpoint"] == "x"
+    assert ev["object"]["metadata"]["resourceVersion"] == r.json["metadata"]["resourceVersion"]
+    apiserver.request("PATCH", SESS + "/f2", {"spec": {"localEndpoint": "x"}},
+                      ctype="application/merge-patch+json")
+    ev = w.next()
+    assert (ev["type"], ev["object"]["metadata"]["name"]) == ("ADDED", "f2")
+    # the list honours the same selector
+    r = apiserver.request("GET", SESS + "?fieldSelector=" + quote("spec.localEndpoint=x"))
+    assert [o["metadata"]["name"] for o in r.json["items"]] == ["f2"]
+    w.close()
+    # a field that is not selectable: 400 on the watch as on the list
+    for q in ("?watch=1&fieldSelector=", "?fieldSelector="):
+        r = apiserver.request("GET", SESS + q + quote("spec.holdTime=30"))
+        assert r.code == 400 and r.json["reason"] == "BadRequest", r.body
+        assert r.json["message"] == "field label not supported: spec.holdTime"
+
+
+def test_switch_without_selectable_fields(apiserver):
+    """As a server before 1.31: the CRD's selectableFields are not served."""
+    from urllib.parse import quote
+    create(apiserver, session("s1", "x", "m"))
+    q = SESS + "?fieldSelector=" + quote("spec.localEndpoint=x")
+    r = apiserver.request("POST", "/_standin/selectable-fields?enabled=false")
+    assert r.code == 200 and r.json == {"selectableFields": False}
+    try:
+        r = apiserver.request("GET", q)
+        assert r.code == 400, r.body
+        assert r.json["message"] == "field label not supported: spec.localEndpoint"
+        r = apiserver.request("GET", SESS + "?fieldSelector=" + quote("metadata.name=s1"))
+        assert r.code == 200 and len(r.json["items"]) == 1
+        assert apiserver.request("POST", "/_standin/selectable-fields?enabled=maybe").code == 400
+    finally:
+        apiserver.request("POST", "/_standin/selectable-fields?enabled=true")
+    assert apiserver.request("GET", q).code == 200
+
+
 def test_table_responses(apiserver):
     create(apiserver, session("t1"))
     apiserver.request("PATCH", SESS + "/t1/status", {"status": {"conditions": [
@@ -537,6 +592,10 @@ def test_stats(apiserver):
     assert s["requests"]["watch bgpsessions"] == 1
     assert s["bytes"]["watch bgpsessions"]["events"] == 1
     w.close()
+    apiserver.request("GET", SESS + "?fieldSelector=spec.localEndpoint%3Dx")
+    s = apiserver.request("GET", "/_standin/stats").json
+    assert s["selectors"]["list bgpsessions"] == {"": 1, "fieldSelector=spec.localEndpoint=x": 1}
+    assert s["selectors"]["watch bgpsessions"] == {"": 1}
 
 
 # ---------------------------------------------------------------- leases, namespaces

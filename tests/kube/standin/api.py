@@ -382,6 +382,7 @@ class Api:
         self.types = {}                 # (group, plural) -> RType
         self.crd_types = {}             # crd name -> [RType]
         self.lock = self.store.lock
+        self.selectable_fields = True   # False: CRD selectableFields ignored
         self._openapi_cache = {}
         self._register_builtins()
         self.store.on_commit.append(self._on_commit)
@@ -892,7 +893,7 @@ class Api:
             fsel = selectors.parse_field_selector(params.get("fieldSelector"))
         except selectors.SelectorError as e:
             raise bad_request(str(e))
-        allowed = rt.field_labels()
+        allowed = rt.field_labels(self.selectable_fields)
         for f, _, _ in fsel:
             if f not in allowed:
                 raise bad_request("field label not supported: %s" % f)

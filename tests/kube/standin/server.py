@@ -42,6 +42,7 @@ class Stats:
             self.bytes_out = 0
             self.watch_events = 0
             self.total = 0
+            self.selectors = {}
 
     def count(self, verb, resource, handler=None):
         if handler is not None:
@@ -54,6 +55,14 @@ class Stats:
             k = "%s %s" % (verb, resource)
             self.requests[k] = self.requests.get(k, 0) + 1
             self.total += 1
+
+    def count_selectors(self, verb, resource, params):
+        """Lists and watches by the selectors they carried ("" for none)."""
+        sel = "&".join("%s=%s" % (p, params[p]) for p in ("labelSelector", "fieldSelector")
+                       if params.get(p))
+        with self.lock:
+            m = self.selectors.setdefault("%s %s" % (verb, resource), {})
+            m[sel] = m.get(sel, 0) + 1
 
     def add_bytes(self, n_in=0, n_out=0, events=0, key=None):
         with self.lock:
@@ -71,7 +80,8 @@ class Stats:
             return {"requests": dict(self.requests), "total": self.total,
                     "bytes": {k: dict(v) for k, v in self.bytes.items()},
                     "bytesIn": self.bytes_in, "bytesOut": self.bytes_out,
-                    "watchEvents": self.watch_events}
+                    "watchEvents": self.watch_events,
+                    "selectors": {k: dict(v) for k, v in self.selectors.items()}}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -339,12 +349,14 @@ class Handler(BaseHTTPRequestHandler):
         conv_in = view.conv_in if view else (lambda o: o)
         if method == "GET" and watch:
             self.server.stats.count("watch", resource, self)
+            self.server.stats.count_selectors("watch", resource, params)
             if name:
                 params["fieldSelector"] = ",".join(
                     x for x in [params.get("fieldSelector"), "metadata.name=" + name] if x)
             return self._watch(rt, ns, params, as_kind, view)
         if method == "GET" and name is None:
             self.server.stats.count("list", resource, self)
+            self.server.stats.count_selectors("list", resource, params)
             items, meta = self.api.list(rt, ns, params)
             items = [out(o) for o in items]
             if as_kind == "Table":
@@ -605,6 +617,11 @@ class Handler(BaseHTTPRequestHandler):
         if segs == ["stats", "reset"] and method == "POST":
             self.server.stats.reset()
             return self._send(200, {"reset": True})
+        if segs == ["selectable-fields"] and method == "POST":
+            if params.get("enabled") not in ("true", "false"):
+                raise bad_request("enabled: want true or false")
+            self.api.selectable_fields = params["enabled"] == "true"
+            return self._send(200, {"selectableFields": self.api.selectable_fields})
         if segs == ["state"] and method == "POST":
             if self.server.cfg.state:
                 store.dump(self.server.cfg.state)
@@ -700,6 +717,8 @@ def main(argv=None):
                     help="server-side watch timeout when the client sets none")
     ap.add_argument("--max-history", type=int, default=100000)
     ap.add_argument("--state", help="persist objects here; a restarted server keeps them")
+    ap.add_argument("--no-selectable-fields", action="store_true",
+                    help="ignore CRD selectableFields, as a server before 1.31")
     ap.add_argument("--verbose", action="store_true")
     cfg = ap.parse_args(argv)
     if not cfg.token:
@@ -710,6 +729,7 @@ def main(argv=None):
     if cfg.state and os.path.exists(cfg.state):
         store.load(cfg.state)
     api = Api(store)
+    api.selectable_fields = not cfg.no_selectable_fields
     api.register_loaded_crds()
     crd_rt = api.types[("apiextensions.k8s.io", "customresourcedefinitions")]
     for d in cfg.crds:

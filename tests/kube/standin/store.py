@@ -55,9 +55,11 @@ class RType:
     def kind_qualified(self):
         return "%s.%s" % (self.kind, self.group) if self.group else self.kind
 
-    def field_labels(self):
+    def field_labels(self, selectable=True):
+        """selectable False: as a server before 1.31 (no CRD selectableFields)."""
         f = ["metadata.name", "metadata.namespace"]
-        f += [p.lstrip(".") for p in self.selectable]
+        if selectable:
+            f += [p.lstrip(".") for p in self.selectable]
         f += self.extra_fields
         return f
 
