@@ -1,5 +1,6 @@
 /*
- * api.c: the API-server source. One informer per kind feeds the same
+ * api.c: the API-server source. One informer per kind (for BGPSession,
+ * the view of the sessions naming this speaker, sessview.c) feeds the same
  * parse, validation and store as the directory source; after any change
  * (coalesced by a short timer) the model is built by build.c and applied
  * when it differs from the last one. What goes back to the server
@@ -8,7 +9,9 @@
  * Differences from the directory source: nothing is applied until every
  * kind has been listed once (a half-read cluster would tear down peers);
  * a BGPSession that names this speaker is configured only once it carries
- * our finalizer, and leaves the model as soon as it is being deleted;
+ * our finalizer, and leaves the model as soon as it is being deleted (or
+ * edited so that it no longer names us: depart.c then takes our finalizer
+ * off); sessions of other nodes are not even received;
  * peering policies are not expanded in memory (the Lease holder writes
  * their sessions as objects, see ppctl.c).
  */
@@ -36,14 +39,31 @@ api_meta_str(const json_t *obj, const char *key)
 int
 api_names_us(const struct kube_api *a, const json_t *obj)
 {
-	const json_t *spec = json_object_get(obj, "spec");
-	const char *l = json_string_value(json_object_get(spec,
-	    "localEndpoint"));
-	const char *r = json_string_value(json_object_get(spec,
-	    "remoteEndpoint"));
+	return sessview_names(obj, a->local);
+}
 
-	return (l && strcmp(l, a->local) == 0) ||
-	    (r && strcmp(r, a->local) == 0);
+json_t *
+api_obj(const struct kube_api *a, enum kind_idx k, const char *name)
+{
+	if (k == KIND_SESSION)
+		return sessview_get(a->sess, name);
+	return informer_get(a->inf[k], name);
+}
+
+json_t *
+api_objs(const struct kube_api *a, enum kind_idx k)
+{
+	if (k == KIND_SESSION)
+		return sessview_objects(a->sess);
+	return informer_objects(a->inf[k]);
+}
+
+static int
+api_synced(const struct kube_api *a, enum kind_idx k)
+{
+	if (k == KIND_SESSION)
+		return sessview_synced(a->sess);
+	return informer_synced(a->inf[k]);
 }
 
 /* A session of ours is configured only under our finalizer. */
@@ -113,7 +133,7 @@ api_put(struct kube_api *a, enum kind_idx k, const json_t *obj)
 	kerr_clear(&errs);
 }
 
-static void
+void
 api_dirty(struct kube_api *a)
 {
 	struct timeval tv = { 0, API_DEBOUNCE_USEC };
@@ -131,12 +151,20 @@ api_event(void *arg, enum informer_ev ev, json_t *obj)
 	struct api_inf *ia = arg;
 	const char *name = api_meta_str(obj, "name");
 
+	if (ev == INFORMER_SYNCED)
+		api_dirty(ia->a);
 	if (name == NULL)
 		return;
 	if (ev == INFORMER_DELETE)
 		store_del(ia->a->store, ia->k, name);
 	else
 		api_put(ia->a, ia->k, obj);
+	/* Still carrying our finalizer: the session lives on elsewhere. */
+	if (ia->k == KIND_SESSION && ev == INFORMER_DELETE &&
+	    patch_has_finalizer(obj, ia->a->fin))
+		depart_add(ia->a->depart, name);
+	else if (ia->k == KIND_SESSION)
+		depart_forget(ia->a->depart, name);
 	api_dirty(ia->a);
 }
 
@@ -172,8 +200,9 @@ api_build_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	ppctl_watch(a);
 	for (k = 0; k < KIND_N; k++)
-		if (!informer_synced(a->inf[k])) {
+		if (!api_synced(a, (enum kind_idx)k)) {
 			snprintf(a->why, sizeof(a->why), "waiting for the first "
 			    "list of %s", kind_at((enum kind_idx)k)->plural);
 			return;
@@ -200,7 +229,11 @@ kube_api_resync(struct kube_api *a)
 	size_t k;
 
 	for (k = 0; k < KIND_N; k++)
-		informer_resync(a->inf[k]);
+		if (a->inf[k] != NULL)
+			informer_resync(a->inf[k]);
+	sessview_resync(a->sess);
+	if (a->generated != NULL)
+		informer_resync(a->generated);
 }
 
 /*
@@ -269,14 +302,20 @@ api_start(struct kube_api *a)
 	if (a->ev_build == NULL || a->ev_resync == NULL)
 		fatal("%s: cannot create a timer", __func__);
 	evtimer_add(a->ev_resync, &tv);
+	a->depart = depart_new(a->base, a->http, a->local, a->fin, api_again,
+	    a);
 	for (k = 0; k < KIND_N; k++) {
 		char *path = kube_asprintf(KUBE_API_PREFIX "%s",
 		    kind_at((enum kind_idx)k)->plural);
 
 		a->ia[k].a = a;
 		a->ia[k].k = (enum kind_idx)k;
-		a->inf[k] = informer_new(a->base, a->http, path, api_event,
-		    &a->ia[k]);
+		if (k == KIND_SESSION)
+			a->sess = sessview_new(a->base, a->http, a->local,
+			    api_event, &a->ia[k]);
+		else
+			a->inf[k] = informer_new(a->base, a->http, path,
+			    api_event, &a->ia[k]);
 		free(path);
 	}
 }
@@ -320,6 +359,9 @@ kube_api_free(struct kube_api *a)
 	lease_free(a->lease);
 	for (k = 0; k < KIND_N; k++)
 		informer_free(a->inf[k]);
+	sessview_free(a->sess);
+	informer_free(a->generated);
+	depart_free(a->depart);
 	writer_free(a->writer);
 	events_free(a->events);
 	kube_http_free(a->http);
@@ -365,7 +407,7 @@ api_peer_event(struct kube_api *a, const char *session, enum bgp_state to,
 	const char *prev = json_string_value(json_object_get(json_object_get(
 	    a->peers, session), "state"));
 	int was_up = prev != NULL && strcmp(prev, "Established") == 0;
-	const json_t *o = informer_get(a->inf[KIND_SESSION], session);
+	const json_t *o = sessview_get(a->sess, session);
 
 	if (o == NULL || was_up == (to == BGP_ESTABLISHED))
 		return;

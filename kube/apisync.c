@@ -43,14 +43,15 @@ apisync_path(enum kind_idx k, const char *name, const char *sub)
 static void
 apisync_finalizers(struct kube_api *a)
 {
-	json_t *objs = informer_objects(a->inf[KIND_SESSION]), *o;
+	json_t *objs = api_objs(a, KIND_SESSION), *o;
 	const char *name;
 
 	json_object_foreach(objs, name, o) {
 		int has, want;
 		char *key, *path;
 
-		/* Also off a session edited so that it no longer names us. */
+		/* The view holds sessions naming us; depart.c handles the
+		 * ones that stop naming us. */
 		want = api_names_us(a, o) &&
 		    apisync_meta(o, "deletionTimestamp") == NULL;
 		has = patch_has_finalizer(o, a->fin);
@@ -100,7 +101,7 @@ apisync_session_ours(struct kube_api *a, const json_t *o)
 		return 1;
 	if (r == NULL || strcmp(r, a->local) != 0)
 		return 0;
-	lep = l ? informer_get(a->inf[KIND_ENDPOINT], l) : NULL;
+	lep = l ? api_obj(a, KIND_ENDPOINT, l) : NULL;
 	return lep == NULL || !apisync_has_cond(lep, "SpeakerReady");
 }
 
@@ -213,7 +214,7 @@ apisync_one(struct kube_api *a, enum kind_idx k, const json_t *entry,
 	char *key, *path;
 	int sent;
 
-	if (name == NULL || (o = informer_get(a->inf[k], name)) == NULL ||
+	if (name == NULL || (o = api_obj(a, k, name)) == NULL ||
 	    (want = apisync_want(a, k, entry, o)) == NULL)
 		return;
 	key = kube_asprintf("%s/%s/status", kind_at(k)->kind, name);
@@ -247,6 +248,7 @@ apisync_run(struct kube_api *a)
 	size_t k, i;
 
 	apisync_finalizers(a);
+	depart_run(a->depart, a->applied);
 	if (lease_held(a->lease))
 		ppctl_run(a);
 	apisync_now(now, sizeof(now));

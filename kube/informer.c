@@ -7,7 +7,12 @@
  * HTTP status or as an ERROR event) list again and diff the new list
  * against the cache, so objects deleted meanwhile are reported deleted.
  * Failures back off exponentially with jitter. Objects are cached by name;
- * every change goes to the owner's callback.
+ * every change goes to the owner's callback, and the end of each complete
+ * list too. A query (a label or field selector) narrows both the list and
+ * the watch; the cache then holds what matches, and an object that stops
+ * matching arrives as DELETED. A 400 to a list with a query (a selector
+ * the server does not support) is no reason to retry: the informer stops
+ * and tells the owner, who chooses another way.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +35,9 @@ struct informer {
 	struct event_base	*base;
 	struct kube_http	*http;
 	char			*path;
+	char			*query;		/* "&fieldSelector=...", or "" */
 	informer_cb		 cb;
+	informer_refused_cb	 refused;
 	void			*arg;
 	json_t			*cache;		/* name -> object */
 	json_t			*pending;	/* the list being read */
@@ -38,6 +45,7 @@ struct informer {
 	char			*cont;		/* list continue token */
 	int			 synced;
 	int			 relist;	/* the watch asked for a relist */
+	int			 stopped;	/* the server refused the query */
 	enum inf_phase		 phase;
 	struct kube_req		*req;
 	struct backoff		 bo;
@@ -123,6 +131,7 @@ informer_diff(struct informer *in)
 	in->pending = NULL;
 	in->synced = 1;
 	in->relist = 0;
+	in->cb(in->arg, INFORMER_SYNCED, NULL);
 }
 
 static void
@@ -154,6 +163,23 @@ informer_not_served(struct informer *in)
 	evtimer_add(in->retry, &tv);
 }
 
+/* The owner may free the informer from its refused callback. */
+static void
+informer_stop(struct informer *in, const char *body, size_t len)
+{
+	json_t *st = json_loadb(body, len, 0, NULL);
+	const char *msg = json_string_value(json_object_get(st, "message"));
+	char *m = kube_strdup(msg ? msg : "400 Bad Request");
+
+	json_decref(st);
+	in->phase = INF_IDLE;
+	in->stopped = 1;
+	json_decref(in->pending);
+	in->pending = NULL;
+	in->refused(in->arg, m);
+	free(m);
+}
+
 static void
 informer_list_cb(void *arg, long status, const char *body, size_t len,
     const char *err)
@@ -166,6 +192,10 @@ informer_list_cb(void *arg, long status, const char *body, size_t len,
 	in->req = NULL;
 	if (status == 404 && in->cont == NULL) {
 		informer_not_served(in);
+		return;
+	}
+	if (status == 400 && *in->query != '\0' && in->refused != NULL) {
+		informer_stop(in, body, len);
 		return;
 	}
 	if (status != 200) {
@@ -210,8 +240,8 @@ informer_list(struct informer *in)
 		in->pending = json_object();
 	} else
 		esc = kube_http_escape(in->cont);
-	path = kube_asprintf("%s?limit=%d%s%s", in->path, INF_PAGE,
-	    esc ? "&continue=" : "", esc ? esc : "");
+	path = kube_asprintf("%s?limit=%d%s%s%s", in->path, INF_PAGE,
+	    in->query, esc ? "&continue=" : "", esc ? esc : "");
 	in->phase = INF_LISTING;
 	in->req = kube_http_request(in->http, "GET", path, NULL, NULL,
 	    informer_list_cb, in);
@@ -300,8 +330,8 @@ informer_watch(struct informer *in)
 	char *path, *rv = kube_http_escape(in->rv ? in->rv : "");
 
 	path = kube_asprintf("%s?watch=1&allowWatchBookmarks=true&"
-	    "resourceVersion=%s&timeoutSeconds=%ld", in->path, rv,
-	    INF_WATCH_SECONDS + random() % 60);
+	    "resourceVersion=%s&timeoutSeconds=%ld%s", in->path, rv,
+	    INF_WATCH_SECONDS + random() % 60, in->query);
 	in->phase = INF_WATCHING;
 	in->req = kube_http_stream(in->http, path, informer_line,
 	    informer_watch_cb, in);
@@ -313,11 +343,21 @@ struct informer *
 informer_new(struct event_base *base, struct kube_http *http, const char *path,
     informer_cb cb, void *arg)
 {
+	return informer_new_query(base, http, path, NULL, NULL, cb, arg);
+}
+
+struct informer *
+informer_new_query(struct event_base *base, struct kube_http *http,
+    const char *path, const char *query, informer_refused_cb refused,
+    informer_cb cb, void *arg)
+{
 	struct informer *in = kube_calloc(1, sizeof(*in));
 
 	in->base = base;
 	in->http = http;
 	in->path = kube_strdup(path);
+	in->query = query ? kube_asprintf("&%s", query) : kube_strdup("");
+	in->refused = refused;
 	in->cb = cb;
 	in->arg = arg;
 	in->cache = json_object();
@@ -332,7 +372,7 @@ informer_new(struct event_base *base, struct kube_http *http, const char *path,
 void
 informer_resync(struct informer *in)
 {
-	if (in->phase == INF_LISTING)
+	if (in->phase == INF_LISTING || in->stopped)
 		return;
 	kube_http_cancel(in->req);
 	in->req = NULL;
@@ -352,6 +392,7 @@ informer_free(struct informer *in)
 	json_decref(in->cache);
 	json_decref(in->pending);
 	free(in->path);
+	free(in->query);
 	free(in->rv);
 	free(in->cont);
 	free(in);

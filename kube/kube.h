@@ -50,9 +50,11 @@ int		 kube_dir_loaded(const struct kube_dir *, char *why, size_t);
 json_t		*kube_dir_status(struct kube_dir *, const char *kind);
 
 /*
- * The API-server source: the six kinds watched on a Kubernetes API server,
- * the same validation and build as the directory source, and status,
- * finalizers and (for the Lease holder) generated sessions written back.
+ * The API-server source: the six kinds watched on a Kubernetes API server
+ * (of BGPSessions, only those naming the local endpoint, selected by the
+ * server when it can), the same validation and build as the directory
+ * source, and status, finalizers and (for the Lease holder) generated
+ * sessions written back.
  */
 struct kube_api_opts {
 	const char	*kubeconfig;	/* NULL: in-cluster service account */

@@ -416,12 +416,24 @@ void	 backoff_reset(struct backoff *);
 
 /* informer.c: list + watch of one kind, cached by name. */
 struct informer;
-enum informer_ev { INFORMER_UPSERT, INFORMER_DELETE };
+/* SYNCED: a complete list was read and reported (obj NULL). */
+enum informer_ev { INFORMER_UPSERT, INFORMER_DELETE, INFORMER_SYNCED };
 /* obj is borrowed; for a delete, the last version seen. */
 typedef void (*informer_cb)(void *arg, enum informer_ev, json_t *obj);
+/* The server answered 400 to the list (msg: its reason); stopped for good. */
+typedef void (*informer_refused_cb)(void *arg, const char *msg);
 /* path: "/apis/GROUP/VERSION/PLURAL" (cluster-scoped list). */
 struct informer	*informer_new(struct event_base *, struct kube_http *,
 		    const char *path, informer_cb, void *arg);
+/*
+ * Only what query selects ("fieldSelector=..." or "labelSelector=...",
+ * URL-encoded). With refused set, a 400 to the list stops the informer
+ * and calls refused (which may free it); without, it is retried as any
+ * other failure.
+ */
+struct informer	*informer_new_query(struct event_base *, struct kube_http *,
+		    const char *path, const char *query, informer_refused_cb,
+		    informer_cb, void *arg);
 void		 informer_free(struct informer *);
 int		 informer_synced(const struct informer *);
 json_t		*informer_get(const struct informer *, const char *name);
@@ -476,8 +488,43 @@ void		 events_post(struct events *, const char *kind,
 		    const char *action, const char *fmt, ...)
 		    __attribute__((format(printf, 7, 8)));
 
+/* sessview.c: the BGPSession objects naming this speaker, by name. */
+struct sessview;
+/*
+ * Same events as an informer's (SYNCED once every stream has listed);
+ * a DELETE's object may be the content from before the change that
+ * made the session stop naming local.
+ */
+struct sessview	*sessview_new(struct event_base *, struct kube_http *,
+		    const char *local, informer_cb, void *arg);
+void		 sessview_free(struct sessview *);
+int		 sessview_synced(const struct sessview *);
+/* 1 once the server refused the field selectors (full watch, filtered). */
+int		 sessview_fallback(const struct sessview *);
+json_t		*sessview_get(const struct sessview *, const char *name);
+json_t		*sessview_objects(const struct sessview *);
+void		 sessview_resync(struct sessview *);
+/* 1 when the session object names endpoint at either end. */
+int		 sessview_names(const json_t *obj, const char *endpoint);
+
+/* depart.c: our finalizer off sessions that stopped naming us. */
+struct depart;
+/* again(arg, 0) asks for depart_run after a back-off. */
+struct depart	*depart_new(struct event_base *, struct kube_http *,
+		    const char *local, const char *fin,
+		    void (*again)(void *, int), void *arg);
+void		 depart_free(struct depart *);
+/* name left the view carrying our finalizer; forget: it came back. */
+void		 depart_add(struct depart *, const char *name);
+void		 depart_forget(struct depart *, const char *name);
+/* Start the work of every session whose peer applied no longer has. */
+void		 depart_run(struct depart *, const struct model *applied);
+
 /* ppctl.c: the Lease holder writes the sessions policies generate. */
 struct kube_api;
+/* Watch the generated sessions while, and only while, holding the Lease. */
+void	 ppctl_watch(struct kube_api *);
+/* Nothing happens until that watch has listed once. */
 void	 ppctl_run(struct kube_api *);
 
 /* api.c: the API source; apisync.c writes back what it decided. */
@@ -499,8 +546,12 @@ struct kube_api {
 	struct writer		*writer;
 	struct lease		*lease;
 	struct events		*events;
-	struct informer		*inf[KIND_N];
+	struct informer		*inf[KIND_N];	/* NULL for KIND_SESSION */
 	struct api_inf		 ia[KIND_N];
+	struct sessview		*sess;		/* the sessions naming us */
+	struct depart		*depart;
+	/* Lease holder only: every session a policy generated. */
+	struct informer		*generated;
 	struct store		*store;
 	struct build_out	 out;
 	struct model		*applied;
@@ -512,6 +563,12 @@ struct kube_api {
 };
 /* 1 when this speaker serves the session object (names our endpoint). */
 int	 api_names_us(const struct kube_api *, const json_t *obj);
+/* The object of kind k as the server last showed it, or NULL. */
+json_t	*api_obj(const struct kube_api *, enum kind_idx, const char *name);
+/* name -> object, borrowed (BGPSession: only those naming us). */
+json_t	*api_objs(const struct kube_api *, enum kind_idx);
+/* Schedule a build (coalesced); safe inside watch callbacks. */
+void	 api_dirty(struct kube_api *);
 /* Finalizers and status, from the last build; called after each one. */
 void	 apisync_run(struct kube_api *);
 

@@ -9,6 +9,12 @@
  * reflector) changes nothing. Generated sessions carry the policy label
  * and a controller ownerReference; deletion never relies on garbage
  * collection, which a bare API server does not have.
+ *
+ * A speaker's own view holds only the sessions naming it, so the Lease
+ * holder also watches every session carrying the policy label (between
+ * other nodes too), from gaining the Lease to losing it, and acts only
+ * once that watch has listed: an incomplete view would recreate sessions
+ * that exist or miss ones to delete.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +24,45 @@
 #include "kube/kube_int.h"
 
 #define PPCTL_LABEL	"bgp.miloapis.com/policy"
+
+static void
+ppctl_event(void *arg, enum informer_ev ev, json_t *obj)
+{
+	(void)ev;
+	(void)obj;
+	api_dirty(arg);
+}
+
+void
+ppctl_watch(struct kube_api *a)
+{
+	char *esc, *q;
+
+	if (lease_held(a->lease) == (a->generated != NULL))
+		return;
+	if (a->generated != NULL) {
+		log_info("not the Lease holder: no longer watching generated "
+		    "sessions", "label=%s", PPCTL_LABEL);
+		informer_free(a->generated);
+		a->generated = NULL;
+		return;
+	}
+	esc = kube_http_escape(PPCTL_LABEL);
+	q = kube_asprintf("labelSelector=%s", esc);
+	a->generated = informer_new_query(a->base, a->http, KUBE_API_PREFIX
+	    "bgpsessions", q, NULL, ppctl_event, a);
+	free(q);
+	free(esc);
+}
+
+/* A session of that name, generated or not (a hand-written one naming us). */
+static json_t *
+ppctl_session(const struct kube_api *a, const char *name)
+{
+	json_t *o = informer_get(a->generated, name);
+
+	return o != NULL ? o : api_obj(a, KIND_SESSION, name);
+}
 
 static json_t *
 ppctl_spec(const struct gensession *g)
@@ -50,7 +95,7 @@ ppctl_labels(const struct gensession *g)
 static void
 ppctl_create(struct kube_api *a, const struct gensession *g)
 {
-	const json_t *pol = informer_get(a->inf[KIND_PEERING], g->policy);
+	const json_t *pol = api_obj(a, KIND_PEERING, g->policy);
 	const char *uid = json_string_value(json_object_get(json_object_get(
 	    pol, "metadata"), "uid"));
 	json_t *md = json_pack("{s:s, s:o}", "name", g->name, "labels",
@@ -151,7 +196,7 @@ static void
 ppctl_sweep(struct kube_api *a, const struct expansion *x,
     const struct expand_result *res)
 {
-	json_t *objs = informer_objects(a->inf[KIND_SESSION]), *o;
+	json_t *objs = informer_objects(a->generated), *o;
 	const char *name;
 	size_t i;
 
@@ -179,12 +224,14 @@ ppctl_run(struct kube_api *a)
 	struct expand_result *res;
 	size_t i, np = store_count(a->store, KIND_PEERING);
 
+	if (a->generated == NULL || !informer_synced(a->generated))
+		return;
 	memset(&x, 0, sizeof(x));
 	res = kube_calloc(np + 1, sizeof(*res));
 	expand_all(a->store, &x, res);
 	for (i = 0; i < x.n; i++) {
 		const struct gensession *g = &x.v[i];
-		json_t *o = informer_get(a->inf[KIND_SESSION], g->name), *p;
+		json_t *o = ppctl_session(a, g->name), *p;
 		char *key, *path, *esc;
 
 		if (o == NULL) {
