@@ -171,6 +171,13 @@ class Lab:
            "-H", "Authorization: Bearer " + TOKEN,
            "https://%s1:%s/_standin/%s" % (NET, port, what))
 
+    def stats(self):
+        with open(os.path.join(self.tmp, "port")) as f:
+            port = f.read().strip()
+        return json.loads(sh("ip", "netns", "exec", self.ns["k"], "curl", "-sfk",
+                             "-H", "Authorization: Bearer " + TOKEN,
+                             "https://%s1:%s/_standin/stats" % (NET, port)).stdout)
+
     def neighbors(self, side):
         r = sh("ip", "netns", "exec", self.ns[side], BGPD, "show",
                "neighbors", "--server", METRICS, "--json", check=False)
@@ -226,6 +233,17 @@ def lab():
     finally:
         lab.teardown()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def sessions(lab, side):
+    """The BGPSession names in speaker side's status API (its view)."""
+    r = sh("ip", "netns", "exec", lab.ns[side], "curl", "-sf",
+           "http://%s/api/v1/sessions" % METRICS, check=False)
+    if r.returncode != 0:
+        return None
+    doc = json.loads(r.stdout)
+    items = doc.get("sessions", doc) if isinstance(doc, dict) else doc
+    return sorted(i["name"] for i in items)
 
 
 def established(obj):
@@ -371,6 +389,80 @@ def test_finalizer_follows_the_endpoints(lab):
             lab.get("bgpsession", "a-b")))
         assert cond(c, "Configured")["reason"] == "EndpointNotFound"
         assert cond(c, "Configured")["observedGeneration"] == s["metadata"]["generation"]
+        r = lab.kubectl("delete", "bgpsession", "a-b", "--timeout=30s", check=False)
+        assert r.returncode == 0, r.stderr
+    except BaseException:
+        print(lab.tail())
+        raise
+
+
+OTHERS = """
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPEndpoint
+metadata: {name: node-c}
+spec: {address: %(net)s4, asNumber: 65000}
+---
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPEndpoint
+metadata: {name: node-d}
+spec: {address: %(net)s5, asNumber: 65000}
+---
+apiVersion: bgp.miloapis.com/v1alpha1
+kind: BGPSession
+metadata: {name: c-d}
+spec: {localEndpoint: node-c, remoteEndpoint: node-d}
+""" % {"net": NET}
+
+
+@pytest.mark.parametrize("selectable", [True, False], ids=["fieldSelector", "fallback"])
+def test_speaker_holds_only_its_sessions(lab, selectable):
+    """Each speaker watches the sessions naming it with two field selectors
+    (spec.localEndpoint, spec.remoteEndpoint), or, when the server refuses
+    them (400, as before Kubernetes 1.31), one full watch filtered in the
+    speaker. Either way its view leaves out sessions between other nodes,
+    survives a session swapping its ends, and a session edited away from a
+    speaker loses that speaker's peer and finalizer."""
+    if not selectable:
+        lab.admin("selectable-fields?enabled=false")
+    lab.kubectl("apply", "-f", "-", stdin=MANIFESTS + "---" + OTHERS)
+    lab.admin("stats/reset")
+    lab.bgpd("a")
+    lab.bgpd("b")
+    try:
+        poll("a-b established", lambda: established(lab.get("bgpsession", "a-b")))
+        for side in ("a", "b"):
+            assert poll("the sessions of " + side, lambda: sessions(lab, side)) == ["a-b"]
+        sel = lab.stats()["selectors"]
+        mine = {"fieldSelector=spec.%sEndpoint=node-%s" % (end, side)
+                for end in ("local", "remote") for side in ("a", "b")}
+        for verb in ("list", "watch"):
+            got = set(sel.get(verb + " bgpsessions", {}))
+            if selectable:
+                # a full watch of sessions is the Lease holder's only:
+                # the policy-labelled ones
+                assert mine <= got and got - mine <= {
+                    "labelSelector=bgp.miloapis.com/policy"}, got
+            else:
+                assert "" in got, got
+        logs = "".join(open(lab.logs["bgpd-" + s]).read() for s in ("a", "b"))
+        assert ("refuses BGPSession field selectors" in logs) != selectable
+
+        # The ends swap: one stream drops it, the other adds it.
+        lab.kubectl("patch", "bgpsession", "a-b", "--type", "merge", "-p",
+                    '{"spec":{"localEndpoint":"node-b","remoteEndpoint":"node-a"}}')
+        poll("a-b established again", lambda: established(lab.get("bgpsession", "a-b")))
+        for side in ("a", "b"):
+            assert sessions(lab, side) == ["a-b"]
+            assert peer_names(lab.neighbors(side)) == ["a-b"]
+
+        # Away from b: b's peer and finalizer go, a's stay.
+        lab.kubectl("patch", "bgpsession", "a-b", "--type", "merge", "-p",
+                    '{"spec":{"localEndpoint":"node-c"}}')
+        poll("b's finalizer removed", lambda: (lambda o: o if o and o[
+            "metadata"].get("finalizers") == ["bgp.miloapis.com/speaker-node-a"]
+            else None)(lab.get("bgpsession", "a-b")))
+        poll("no peers on speaker b", lambda: peer_names(lab.neighbors("b")) == [])
+        poll("no sessions in b's view", lambda: sessions(lab, "b") == [])
         r = lab.kubectl("delete", "bgpsession", "a-b", "--timeout=30s", check=False)
         assert r.returncode == 0, r.stderr
     except BaseException:
