@@ -1109,3 +1109,39 @@ def test_kubectl_apply_daemonset_changes(apiserver, kubectl_ok):
         'imagePolicy"' in r.stderr.decode()
     r = apiserver.kubectl("delete", "ds", "-n", "bgp-system", "agent")
     assert 'daemonset.apps "agent" deleted' in r.stdout.decode()
+
+
+def test_kubectl_create_rbac_and_serviceaccount(apiserver, kubectl_ok):
+    # kubectl's typed commands send these as protobuf
+    k = apiserver.kubectl
+    k("create", "serviceaccount", "agent", "-n", "bgp-system")
+    k("create", "role", "r", "-n", "bgp-system", "--verb=get,update",
+      "--resource=leases.coordination.k8s.io", "--resource-name=bgp-peering-policy")
+    k("create", "rolebinding", "rb", "-n", "bgp-system", "--role=r",
+      "--serviceaccount=bgp-system:agent", "--user=bob")
+    k("create", "clusterrole", "cr", "--verb=get", "--non-resource-url=/healthz")
+    k("create", "clusterrolebinding", "crb", "--clusterrole=cr", "--group=ops")
+    stats = apiserver.request("GET", "/_standin/stats").json["requests"]
+    for res in ("serviceaccounts", "roles", "rolebindings", "clusterroles",
+                "clusterrolebindings"):
+        assert stats["create " + res] == 1
+    role = apiserver.request("GET", RBAC + "/namespaces/bgp-system/roles/r").json
+    assert role["rules"] == [{"verbs": ["get", "update"], "apiGroups": ["coordination.k8s.io"],
+                              "resources": ["leases"],
+                              "resourceNames": ["bgp-peering-policy"]}]
+    rb = apiserver.request("GET", RBAC + "/namespaces/bgp-system/rolebindings/rb").json
+    assert rb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                             "name": "r"}
+    assert sorted(rb["subjects"], key=lambda s: s["kind"]) == [
+        {"kind": "ServiceAccount", "name": "agent", "namespace": "bgp-system"},
+        {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "bob"}]
+    cr = apiserver.request("GET", RBAC + "/clusterroles/cr").json
+    assert cr["rules"] == [{"verbs": ["get"], "nonResourceURLs": ["/healthz"]}]
+    out = k("get", "rolebinding", "-n", "bgp-system", "-o", "wide").stdout.decode()
+    head, row = out.splitlines()
+    assert head.split() == ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"]
+    assert row.split()[:2] == ["rb", "Role/r"] and row.split()[3:] == ["bob", "bgp-system/agent"]
+    out = k("get", "clusterrolebinding", "crb").stdout.decode().splitlines()
+    assert out[1].split()[:2] == ["crb", "ClusterRole/cr"]
+    out = k("get", "sa", "-n", "bgp-system", "agent").stdout.decode().splitlines()
+    assert out[0].split() == ["NAME", "SECRETS", "AGE"] and out[1].split()[:2] == ["agent", "0"]

@@ -625,6 +625,45 @@ def _role(o):
     return "%s/%s" % (r.get("kind", ""), r.get("name", ""))
 
 
+def _subjects(kind, fmt):
+    def f(o):
+        out = [fmt(x) for x in o.get("subjects") or [] if x.get("kind") == kind]
+        return ", ".join(out)
+    return f
+
+
+def _pod_containers(field):
+    def f(o):
+        cs = ((o.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers")
+        return ",".join(c.get(field, "") for c in cs or [])
+    return f
+
+
+def _selector(o):
+    sel = (o.get("spec") or {}).get("selector") or {}
+    parts = ["%s=%s" % (k, v) for k, v in sorted((sel.get("matchLabels") or {}).items())]
+    for e in sel.get("matchExpressions") or []:
+        op = e.get("operator")
+        if op in ("In", "NotIn"):
+            parts.append("%s %s (%s)" % (e.get("key"), op.lower(), ",".join(e.get("values") or [])))
+        elif op == "Exists":
+            parts.append(e.get("key"))
+        elif op == "DoesNotExist":
+            parts.append("!" + e.get("key"))
+    return ",".join(parts) or "<none>"
+
+
+def _binding_columns():
+    return [{"name": "Role", "type": "string", "fn": _role}, _age(),
+            {"name": "Users", "type": "string", "priority": 1,
+             "fn": _subjects("User", lambda x: x.get("name", ""))},
+            {"name": "Groups", "type": "string", "priority": 1,
+             "fn": _subjects("Group", lambda x: x.get("name", ""))},
+            {"name": "ServiceAccounts", "type": "string", "priority": 1,
+             "fn": _subjects("ServiceAccount", lambda x: "%s/%s" % (
+                 x.get("namespace", ""), x.get("name", "")))}]
+
+
 def _age():
     from .api import AGE_COL
     return AGE_COL
@@ -662,7 +701,13 @@ def _kinds():
                         int_col("Up-to-date", ["status", "updatedNumberScheduled"]),
                         int_col("Available", ["status", "numberAvailable"]),
                         {"name": "Node Selector", "type": "string", "fn": _node_selector},
-                        _age()]),
+                        _age(),
+                        {"name": "Containers", "type": "string", "priority": 1,
+                         "fn": _pod_containers("name")},
+                        {"name": "Images", "type": "string", "priority": 1,
+                         "fn": _pod_containers("image")},
+                        {"name": "Selector", "type": "string", "priority": 1,
+                         "fn": _selector}]),
          Hooks(DAEMONSET, validate_daemonset, default_daemonset,
                status={"currentNumberScheduled": 0, "numberMisscheduled": 0,
                        "desiredNumberScheduled": 0, "numberReady": 0})),
@@ -670,12 +715,12 @@ def _kinds():
                columns=[_created_at()]),
          Hooks(CLUSTERROLE, validate_clusterrole)),
         (RType(_RBAC, "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding",
-               False, columns=[{"name": "Role", "type": "string", "fn": _role}, _age()]),
+               False, columns=_binding_columns()),
          Hooks(BINDING, validate_clusterrolebinding)),
         (RType(_RBAC, "v1", "roles", "role", "Role", True, columns=[_created_at()]),
          Hooks(ROLE, validate_role)),
         (RType(_RBAC, "v1", "rolebindings", "rolebinding", "RoleBinding", True,
-               columns=[{"name": "Role", "type": "string", "fn": _role}, _age()]),
+               columns=_binding_columns()),
          Hooks(BINDING, validate_rolebinding)),
     ]
 

@@ -1,5 +1,6 @@
 """Just enough of the Kubernetes protobuf encoding to read what kubectl's
-typed commands send for built-ins (`kubectl create namespace X`)."""
+typed commands send for built-ins (`kubectl create namespace X`,
+`kubectl create serviceaccount|role|clusterrole|rolebinding|clusterrolebinding`)."""
 
 
 class ProtoError(ValueError):
@@ -76,6 +77,62 @@ def object_meta(b):
     return {k: v for k, v in md.items() if v not in ("", None)}
 
 
+# field number -> (JSON name, how): "s" string, "rs" repeated string, "b" bool,
+# "map" map<string,string>, or a message name ("m:X" one, "rm:X" repeated)
+MESSAGES = {
+    "LabelSelector": {1: ("matchLabels", "map"),
+                      2: ("matchExpressions", "rm:LabelSelectorRequirement")},
+    "LabelSelectorRequirement": {1: ("key", "s"), 2: ("operator", "s"), 3: ("values", "rs")},
+    "PolicyRule": {1: ("verbs", "rs"), 2: ("apiGroups", "rs"), 3: ("resources", "rs"),
+                   4: ("resourceNames", "rs"), 5: ("nonResourceURLs", "rs")},
+    "AggregationRule": {1: ("clusterRoleSelectors", "rm:LabelSelector")},
+    "Subject": {1: ("kind", "s"), 2: ("apiGroup", "s"), 3: ("name", "s"),
+                4: ("namespace", "s")},
+    "RoleRef": {1: ("apiGroup", "s"), 2: ("kind", "s"), 3: ("name", "s")},
+    "ObjectReference": {1: ("kind", "s"), 2: ("namespace", "s"), 3: ("name", "s"),
+                        4: ("uid", "s"), 5: ("apiVersion", "s"),
+                        6: ("resourceVersion", "s"), 7: ("fieldPath", "s")},
+    "LocalObjectReference": {1: ("name", "s")},
+    "NamespaceSpec": {1: ("finalizers", "rs")},
+    # top-level kinds: field 1 is always the ObjectMeta
+    "v1/Namespace": {2: ("spec", "m:NamespaceSpec")},
+    "v1/ServiceAccount": {2: ("secrets", "rm:ObjectReference"),
+                          3: ("imagePullSecrets", "rm:LocalObjectReference"),
+                          4: ("automountServiceAccountToken", "b")},
+    "rbac.authorization.k8s.io/v1/Role": {2: ("rules", "rm:PolicyRule")},
+    "rbac.authorization.k8s.io/v1/ClusterRole": {2: ("rules", "rm:PolicyRule"),
+                                                 3: ("aggregationRule", "m:AggregationRule")},
+    "rbac.authorization.k8s.io/v1/RoleBinding": {2: ("subjects", "rm:Subject"),
+                                                 3: ("roleRef", "m:RoleRef")},
+    "rbac.authorization.k8s.io/v1/ClusterRoleBinding": {2: ("subjects", "rm:Subject"),
+                                                        3: ("roleRef", "m:RoleRef")},
+}
+
+
+def message(b, desc):
+    """One message by its descriptor; empty strings and lists left out, as
+    the JSON form of the Go type omits them."""
+    out = {}
+    for n, wt, v in fields(b):
+        if n not in desc:
+            continue
+        name, how = desc[n]
+        if how == "s":
+            out[name] = _s(v)
+        elif how == "rs":
+            out.setdefault(name, []).append(_s(v))
+        elif how == "b":
+            out[name] = bool(v)
+        elif how == "map":
+            k, val = _map(v)
+            out.setdefault(name, {})[k] = val
+        elif how.startswith("m:"):
+            out[name] = message(v, MESSAGES[how[2:]])
+        elif how.startswith("rm:"):
+            out.setdefault(name, []).append(message(v, MESSAGES[how[3:]]))
+    return {k: v for k, v in out.items() if v not in ("", [], {}) or k == "roleRef"}
+
+
 def decode(data):
     """Envelope (k8s\\0 + runtime.Unknown) -> JSON-shaped object.
     Raises ProtoError for a kind this module cannot read."""
@@ -92,13 +149,12 @@ def decode(data):
                     kind = _s(x)
         elif n == 2:
             raw = v
-    if (api_version, kind) != ("v1", "Namespace"):
-        raise ProtoError("protobuf bodies are read for v1 Namespace only, not %s %s"
-                         % (api_version, kind))
+    desc = MESSAGES.get("%s/%s" % (api_version, kind))
+    if desc is None:
+        raise ProtoError("protobuf bodies are not read for %s %s" % (api_version, kind))
     obj = {"apiVersion": api_version, "kind": kind, "metadata": {}}
     for n, _, v in fields(raw):
         if n == 1:
             obj["metadata"] = object_meta(v)
-        elif n == 2:
-            obj["spec"] = {"finalizers": [_s(x) for m, _, x in fields(v) if m == 1]}
+    obj.update(message(raw, desc))
     return obj
