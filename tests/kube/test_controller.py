@@ -465,6 +465,11 @@ def test_speaker_holds_only_its_sessions(lab, selectable):
         poll("no sessions in b's view", lambda: sessions(lab, "b") == [])
         r = lab.kubectl("delete", "bgpsession", "a-b", "--timeout=30s", check=False)
         assert r.returncode == 0, r.stderr
+        for side in ("a", "b"):
+            assert lab.stop("bgpd-" + side) == 0
+            with open(lab.logs["bgpd-" + side], errors="replace") as f:
+                log = f.read()
+            assert "Sanitizer" not in log and "runtime error" not in log, log
     except BaseException:
         print(lab.tail())
         raise

@@ -90,7 +90,9 @@ def test_readiness(lab):
 
 def test_mesh(lab):
     """A mesh policy over three endpoints: three labelled sessions, all
-    established; deleting the policy removes them and the peers."""
+    established; the Lease holder repairs drift, also of a session between
+    the two other nodes; deleting the policy removes them (the holder
+    deletes the foreign one too) and the peers."""
     lab.apply(MESH)
     pp = poll("policy status", lambda: (lambda o: o if o and o.get("status", {}).get(
         "activeSessions") == 3 else None)(lab.get("bgppeeringpolicy", "mesh")), 60)
@@ -107,6 +109,15 @@ def test_mesh(lab):
     for n in NODES:
         want = sorted(p for p in PAIRS if "node-" + n in p)
         poll("peers of " + n, lambda: lab.neighbors(n) == want)
+
+    # The Lease holder repairs drift on a session between two other nodes,
+    # which its own view (the sessions naming it) does not hold.
+    node = poll("a Lease holder", lambda: holder(lab)).split("-")[1]
+    foreign = [p for p in PAIRS if "node-" + node not in p][0]
+    lab.kubectl("patch", "bgpsession", foreign, "--type", "merge", "-p",
+                '{"spec":{"holdTime":30}}')
+    poll(foreign + " repaired", lambda: (lab.get("bgpsession", foreign) or {}).get(
+        "spec", {}).get("holdTime") == 9)
 
     r = lab.kubectl("delete", "bgppeeringpolicy", "mesh", "--timeout=30s")
     poll("generated sessions deleted", lambda: lab.items("bgpsession") == [], 30)
