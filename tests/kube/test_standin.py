@@ -892,6 +892,8 @@ def test_builtin_discovery_and_openapi(apiserver):
     assert op["x-kubernetes-group-version-kind"] == {"group": "apps", "version": "v1",
                                                      "kind": "DaemonSet"}
     assert "fieldValidation" in [p["name"] for p in op["parameters"]]
+    # so kubectl apply computes the patch from the schema's patch strategies
+    assert SMP in op["requestBody"]["content"]
     ds = doc["components"]["schemas"]["io.k8s.api.apps.v1.DaemonSet"]
     containers = ds["properties"]["spec"]["properties"]["template"]["properties"]["spec"][
         "properties"]["containers"]

@@ -1094,8 +1094,13 @@ class Api:
                     "labels": {"type": "object", "additionalProperties": {"type": "string", "default": ""}},
                     "annotations": {"type": "object", "additionalProperties": {"type": "string", "default": ""}},
                     "finalizers": {"type": "array", "items": {"type": "string", "default": ""},
-                                   "x-kubernetes-list-type": "set"},
-                    "ownerReferences": {"type": "array", "items": {"type": "object"}},
+                                   "x-kubernetes-list-type": "set",
+                                   "x-kubernetes-patch-strategy": "merge"},
+                    "ownerReferences": {"type": "array", "items": {"type": "object"},
+                                        "x-kubernetes-list-type": "map",
+                                        "x-kubernetes-list-map-keys": ["uid"],
+                                        "x-kubernetes-patch-merge-key": "uid",
+                                        "x-kubernetes-patch-strategy": "merge"},
                 }},
             "io.k8s.apimachinery.pkg.apis.meta.v1.Patch": {
                 "type": "object",
@@ -1166,6 +1171,9 @@ class Api:
 
             patch_types = ["application/json-patch+json", "application/merge-patch+json",
                            "application/apply-patch+yaml"]
+            if getattr(t, "hooks", None) is not None:
+                # a built-in kind whose schema carries its patch strategies
+                patch_types.insert(2, "application/strategic-merge-patch+json")
             patch_content = {pt: {"schema": {"$ref": "#/components/schemas/"
                                              "io.k8s.apimachinery.pkg.apis.meta.v1.Patch"}}
                              for pt in patch_types}
