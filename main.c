@@ -36,6 +36,7 @@ struct opts {
 	const char	*user;		/* --user: drop root to it */
 	unsigned long	 fib_table;
 	unsigned long	 fib_protocol;
+	unsigned long	 api_unreachable;	/* seconds, for /readyz */
 	int		 no_fib;
 	enum log_level	 log_level;
 	int		 log_json;
@@ -76,6 +77,9 @@ usage(FILE *out)
 	    "  --fib-protocol N         rtm_protocol of installed routes (196)\n"
 	    "  --no-fib                 never touch the kernel routing table\n"
 	    "  --lease-namespace NS     namespace of the peering-policy Lease\n"
+	    "  --api-unreachable-after SEC\n"
+	    "                           /readyz turns 503 once the API server has\n"
+	    "                           not answered for SEC seconds (30)\n"
 	    "  --log-level L            error|warn|info|debug (info)\n"
 	    "  --log-format F           text|json (text)\n"
 	    "  --user NAME              started as root: become NAME, keeping\n"
@@ -119,11 +123,13 @@ opts_defaults(struct opts *o)
 		o->lease_ns = "bgp-system";
 	o->fib_table = 254;
 	o->fib_protocol = 196;
+	o->api_unreachable = KUBE_UNREACHABLE_AFTER;
 	o->log_level = LOG_INFO;
 }
 
 enum { O_KUBECONFIG = 256, O_CONFIG_DIR, O_LOCAL, O_METRICS, O_HEALTH,
-    O_FIB_TABLE, O_FIB_PROTO, O_NO_FIB, O_LEASE_NS, O_LOG_LEVEL, O_LOG_FMT, O_USER };
+    O_FIB_TABLE, O_FIB_PROTO, O_NO_FIB, O_LEASE_NS, O_LOG_LEVEL, O_LOG_FMT, O_USER,
+    O_API_UNREACHABLE };
 
 static const struct option long_opts[] = {
 	{ "kubeconfig",		required_argument, NULL, O_KUBECONFIG },
@@ -138,6 +144,7 @@ static const struct option long_opts[] = {
 	{ "log-level",		required_argument, NULL, O_LOG_LEVEL },
 	{ "log-format",		required_argument, NULL, O_LOG_FMT },
 	{ "user",		required_argument, NULL, O_USER },
+	{ "api-unreachable-after", required_argument, NULL, O_API_UNREACHABLE },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -164,6 +171,16 @@ opts_one(struct opts *o, int c, const char *arg)
 	case O_FIB_PROTO:
 		return opts_number("--fib-protocol", arg, 255,
 		    &o->fib_protocol);
+	case O_API_UNREACHABLE:
+		if (opts_number("--api-unreachable-after", arg, 86400,
+		    &o->api_unreachable) == -1)
+			return -1;
+		if (o->api_unreachable == 0) {
+			fprintf(stderr, "bgpd: --api-unreachable-after: at "
+			    "least 1 second\n");
+			return -1;
+		}
+		return 0;
 	case O_LOG_LEVEL:
 		if (log_level_parse(arg, &o->log_level) == -1) {
 			fprintf(stderr, "bgpd: --log-level: '%s' is not one "
@@ -281,7 +298,9 @@ daemon_ready_cb(void *arg, char *why, size_t len)
 	struct daemon *d = arg;
 	struct bgp_summary s;
 
-	if (d->api != NULL && !kube_api_loaded(d->api, why, len))
+	/* Unreachable first: it explains a first list that never came. */
+	if (d->api != NULL && (!kube_api_reachable(d->api, why, len) ||
+	    !kube_api_loaded(d->api, why, len)))
 		return 0;
 	if (d->api == NULL && (d->dir == NULL ||
 	    !kube_dir_loaded(d->dir, why, len)))
@@ -370,6 +389,7 @@ daemon_source(struct daemon *d, const struct opts *o)
 	ko.kubeconfig = o->kubeconfig;
 	ko.local_endpoint = o->local_endpoint;
 	ko.lease_ns = o->lease_ns;
+	ko.unreachable_after = (unsigned)o->api_unreachable;
 	d->api = kube_api_new(d->base, &ko, daemon_apply_cb, d);
 	return d->api == NULL ? -1 : 0;
 }
@@ -416,6 +436,7 @@ daemon_start(struct daemon *d, const struct opts *o)
 	src.bgp = d->bgp;
 	src.status = daemon_status_cb;
 	src.fib = d->fib;
+	src.kube = d->api;
 	src.ready = daemon_ready_cb;
 	src.arg = d;
 	d->metrics = metrics_new(d->base, o->metrics_addr, o->health_addr,

@@ -196,6 +196,7 @@ static void
 api_build_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct kube_api *a = arg;
+	double t0 = kstats_clock();
 	size_t k;
 
 	(void)fd;
@@ -211,6 +212,7 @@ api_build_cb(evutil_socket_t fd, short what, void *arg)
 	build_model_opt(a->store, a->local, 0, &a->out);
 	api_apply(a);
 	apisync_run(a);
+	kstats_reconcile(a->stats, kstats_clock() - t0);
 }
 
 static void
@@ -290,7 +292,8 @@ api_start(struct kube_api *a)
 	char *id;
 	size_t k;
 
-	a->http = kube_http_new(a->base, &a->kc);
+	a->stats = kstats_new();
+	a->http = kube_http_new(a->base, &a->kc, a->stats);
 	a->writer = writer_new(a->base, a->http, api_again, a);
 	id = kube_asprintf("%s-%ld", a->local, (long)getpid());
 	a->lease = lease_new(a->base, a->http, a->lease_ns, id,
@@ -334,6 +337,8 @@ kube_api_new(struct event_base *base, const struct kube_api_opts *o,
 	a->base = base;
 	a->local = kube_strdup(o->local_endpoint);
 	a->lease_ns = kube_strdup(o->lease_ns ? o->lease_ns : "default");
+	a->unreachable_after = o->unreachable_after ? o->unreachable_after :
+	    KUBE_UNREACHABLE_AFTER;
 	a->fin = patch_finalizer(o->local_endpoint);
 	a->cb = cb;
 	a->arg = arg;
@@ -365,6 +370,7 @@ kube_api_free(struct kube_api *a)
 	writer_free(a->writer);
 	events_free(a->events);
 	kube_http_free(a->http);
+	kstats_free(a->stats);
 	if (a->ev_build)
 		event_free(a->ev_build);
 	if (a->ev_resync)

@@ -27,6 +27,7 @@
 struct kube_http {
 	struct event_base	*base;
 	struct kubeconfig	*kc;
+	struct kstats		*stats;
 	CURLM			*multi;
 	struct event		*timer;
 	struct kube_req		*reqs;		/* running */
@@ -35,6 +36,7 @@ struct kube_http {
 struct kube_req {
 	struct kube_http	*h;
 	CURL			*easy;
+	const char		*verb;		/* kstats_verb's */
 	struct curl_slist	*hdrs;
 	char			*body;		/* what we send */
 	char			*resp;		/* what we got, when not streamed */
@@ -170,6 +172,8 @@ http_check_done(struct kube_http *h)
 			snprintf(r->err, sizeof(r->err), "response too large");
 		if (r->too_big)
 			status = 0;
+		kstats_request(h->stats, r->verb, status, r->err,
+		    kstats_clock());
 		r->done_cb(r->arg, status, r->resp ? r->resp : "",
 		    r->resp_len, status ? NULL : r->err);
 		http_req_free(r);
@@ -193,9 +197,11 @@ http_write(char *p, size_t size, size_t n, void *arg)
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	/* Only a 200 streams events; an error's body is a Status object. */
-	if (r->line_cb != NULL && status == 200)
+	if (r->line_cb != NULL && status == 200) {
+		kstats_alive(r->h->stats);
 		return linebuf_feed(&r->lb, p, len, http_line, r) == -1 ?
 		    0 : len;
+	}
 	if (r->resp_len + len + 1 > HTTP_BODY_MAX) {
 		r->too_big = 1;
 		return 0;
@@ -270,6 +276,7 @@ http_start(struct kube_http *h, const char *method, const char *path,
 	char *url = kube_asprintf("%s%s", h->kc->server, path);
 
 	r->h = h;
+	r->verb = kstats_verb(method, path, stream);
 	if ((r->easy = curl_easy_init()) == NULL)
 		fatal("%s: curl_easy_init failed", __func__);
 	r->hdrs = http_headers(h, ctype);
@@ -356,13 +363,15 @@ kube_http_escape(const char *s)
 }
 
 struct kube_http *
-kube_http_new(struct event_base *base, struct kubeconfig *kc)
+kube_http_new(struct event_base *base, struct kubeconfig *kc,
+    struct kstats *stats)
 {
 	struct kube_http *h = kube_calloc(1, sizeof(*h));
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	h->base = base;
 	h->kc = kc;
+	h->stats = stats;
 	if ((h->multi = curl_multi_init()) == NULL)
 		fatal("%s: curl_multi_init failed", __func__);
 	if ((h->timer = evtimer_new(base, http_timer_cb, h)) == NULL)
@@ -372,6 +381,12 @@ kube_http_new(struct event_base *base, struct kubeconfig *kc)
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, http_multi_timer);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	return h;
+}
+
+struct kstats *
+kube_http_stats(const struct kube_http *h)
+{
+	return h->stats;
 }
 
 void

@@ -312,6 +312,8 @@ informer_watch_cb(void *arg, long status, const char *body, size_t len,
 	(void)len;
 	in->req = NULL;
 	in->phase = INF_IDLE;
+	kstats_watch_ended(kube_http_stats(in->http), in->path,
+	    status == 410 || in->relist);
 	if (status == 410 || in->relist) {
 		log_info("watch too old; listing again", "path=%s", in->path);
 		in->relist = 1;

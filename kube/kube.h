@@ -11,6 +11,8 @@
 #ifndef KUBE_KUBE_H
 #define KUBE_KUBE_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "bgp/bgp.h"
@@ -60,7 +62,10 @@ struct kube_api_opts {
 	const char	*kubeconfig;	/* NULL: in-cluster service account */
 	const char	*local_endpoint;
 	const char	*lease_ns;	/* namespace of the peering Lease */
+	/* Seconds without an answer before kube_api_reachable says 0. */
+	unsigned	 unreachable_after;	/* 0: KUBE_UNREACHABLE_AFTER */
 };
+#define KUBE_UNREACHABLE_AFTER	30
 /* NULL (logged) when the kubeconfig or service account cannot be read. */
 struct kube_api	*kube_api_new(struct event_base *, const struct kube_api_opts *,
 		    kube_apply_cb, void *arg);
@@ -74,6 +79,41 @@ void		 kube_api_peer_state(struct kube_api *, const char *session,
 		    enum bgp_state to, const char *reason);
 /* Relist everything now (SIGHUP). */
 void		 kube_api_resync(struct kube_api *);
+/*
+ * 0 once the API server has been unreachable (no response, 5xx or 429,
+ * and no answer since) for longer than opts.unreachable_after, with
+ * "kubernetes API server unreachable for N s: <last error>" in why.
+ */
+int		 kube_api_reachable(const struct kube_api *, char *why, size_t);
+
+/* What the API source counts about its traffic, for /metrics. */
+#define KUBE_RECONCILE_NBUCKETS	12
+/* Upper bounds (seconds) of the reconcile duration buckets, ascending. */
+extern const double kube_reconcile_bounds[KUBE_RECONCILE_NBUCKETS];
+struct kube_req_count {
+	/* get list watch create update patch delete deletecollection other */
+	const char	*verb;
+	int		 code;		/* HTTP status; 0: no response */
+	uint64_t	 n;
+};
+struct kube_watch_count {
+	char		 resource[64];	/* plural, e.g. "bgpsessions" */
+	uint64_t	 restarts;	/* watch streams that ended */
+	uint64_t	 relists;	/* of those, ended by 410 Gone */
+};
+struct kube_stats {
+	const struct kube_req_count	*req;
+	size_t				 nreq;
+	const struct kube_watch_count	*watch;
+	size_t				 nwatch;
+	/* Reconciles that took at most the bound (cumulative). */
+	uint64_t	 reconcile_le[KUBE_RECONCILE_NBUCKETS];
+	uint64_t	 reconcile_count;
+	double		 reconcile_sum;		/* seconds */
+	int		 lease_held;	/* the peering-policy Lease */
+};
+/* A read-only view; the arrays are borrowed until the loop turns. */
+void		 kube_api_stats(const struct kube_api *, struct kube_stats *);
 
 /*
  * `bgpd check --config-dir DIR`: validate every manifest and print each

@@ -369,6 +369,31 @@ void	 kubeconfig_free(struct kubeconfig *);
 /* RFC 4648 base64, whitespace ignored; NULL when s is not base64. */
 char	*kubeconfig_b64(const char *s, size_t *outlen);
 
+/* kstats.c: counters of the API source and the server's reachability. */
+struct kstats;
+struct kstats	*kstats_new(void);
+void		 kstats_free(struct kstats *);
+double		 kstats_clock(void);		/* monotonic seconds */
+/* The Kubernetes verb of a request ("get", "list", "watch", ...). */
+const char	*kstats_verb(const char *method, const char *path, int stream);
+/*
+ * A request ended (verb from kstats_verb): status 0 when there was no
+ * response, err saying why. Every kstats_* function accepts NULL.
+ */
+void		 kstats_request(struct kstats *, const char *verb,
+		    long status, const char *err, double now);
+/* A line arrived on a watch stream: the server answers. */
+void		 kstats_alive(struct kstats *);
+/* The watch of path ended; relist: because its version was gone. */
+void		 kstats_watch_ended(struct kstats *, const char *path,
+		    int relist);
+void		 kstats_reconcile(struct kstats *, double seconds);
+/* Seconds since the server stopped answering (last error in err), or -1. */
+double		 kstats_down(const struct kstats *, double now, char *err,
+		    size_t);
+/* lease_held is left 0 (the Lease is not ours to know). */
+void		 kstats_view(const struct kstats *, struct kube_stats *);
+
 /* http.c: HTTP/1.1 to the API server, libcurl's multi interface. */
 struct event_base;
 struct kube_http;
@@ -378,7 +403,10 @@ typedef void (*kube_http_done_cb)(void *arg, long status, const char *body,
 	    size_t len, const char *err);
 /* One line of a streamed response; returning -1 ends the stream. */
 typedef int (*kube_http_line_cb)(void *arg, const char *line, size_t len);
-struct kube_http *kube_http_new(struct event_base *, struct kubeconfig *);
+/* Requests are counted into stats (may be NULL). */
+struct kube_http *kube_http_new(struct event_base *, struct kubeconfig *,
+	    struct kstats *);
+struct kstats	*kube_http_stats(const struct kube_http *);
 void	 kube_http_free(struct kube_http *);
 /* body may be NULL; ctype is its Content-Type. */
 struct kube_req *kube_http_request(struct kube_http *, const char *method,
@@ -543,6 +571,8 @@ struct kube_api {
 	void			*arg;
 	struct kubeconfig	 kc;
 	struct kube_http	*http;
+	struct kstats		*stats;
+	unsigned		 unreachable_after;	/* seconds */
 	struct writer		*writer;
 	struct lease		*lease;
 	struct events		*events;

@@ -128,6 +128,14 @@ void	 fibstat_metrics(FILE *, struct fib *);
 const char	*fibstat_route(struct fib *, const struct prefix *, int wanted,
 		    char *buf, size_t len);
 
+/* kubestat.c */
+struct kube_api;
+struct kube_stats;
+/* The bgp_kube_* families from plain values. */
+void	 kubestat_collect(FILE *, const struct kube_stats *);
+/* The same from the running API source; nothing when a is NULL. */
+void	 kubestat_metrics(FILE *, const struct kube_api *);
+
 /* scrape.c */
 void	 scrape_metrics(const struct metrics_src *, struct httpd_req *,
 	    struct httpd_reply *);

@@ -16,6 +16,7 @@
 struct event_base;
 struct bgp;
 struct fib;
+struct kube_api;
 struct metrics;
 typedef struct json_t json_t;
 
@@ -27,6 +28,7 @@ struct metrics_src {
 	 */
 	json_t		*(*status)(void *arg, const char *kind);
 	struct fib	*fib;		/* NULL with --no-fib */
+	struct kube_api	*kube;		/* NULL unless the API source runs */
 	/* 1 when ready; otherwise fills why with a one-line reason. */
 	int		(*ready)(void *arg, char *why, size_t len);
 	void		*arg;

@@ -45,6 +45,7 @@ scrape_metrics(const struct metrics_src *src, struct httpd_req *req,
 	collect_policies(f, kpol);
 	collect_summary(f, &s);
 	fibstat_metrics(f, src->fib);
+	kubestat_metrics(f, src->kube);
 	collect_build(f);
 	if (proc_read(&ps) == 0)
 		collect_process(f, &ps);
