@@ -25,7 +25,7 @@ SESSION = "a-bird"
 ROUTES = ["10.2.0.0/24", "10.3.0.0/24", "10.4.0.0/24"]
 
 # Families INTERFACE.md names that a standalone speaker exports (the
-# Kubernetes ones need the API source).
+# Kubernetes ones, bgp_kube_*, need the API source and are absent here).
 DOCUMENTED = [
     "bgp_session_state", "bgp_received_prefixes_total",
     "bgp_received_prefixes", "bgp_session_flaps_total",
@@ -158,6 +158,10 @@ def test_prometheus(topo, make_bgpd, workdir, prom_tools):
     families = set(re.findall(r"^# TYPE (\S+) ", text, re.M))
     missing = [f for f in DOCUMENTED if f not in families]
     assert not missing, "families missing from /metrics: %s" % missing
+    # Standalone: no API server, so no bgp_kube_* families at all
+    # (tests/kube/test_kube_metrics.py checks them with the API source).
+    kube = [f for f in families if f.startswith("bgp_kube_")]
+    assert not kube, "bgp_kube_* families without an API server: %s" % kube
 
     prom = Prometheus(a, bgpd.metrics, workdir).start()
     try:
