@@ -52,6 +52,7 @@ struct daemon {
 	struct metrics		*metrics;
 	struct event		*ev_term, *ev_int, *ev_hup;
 	struct event		*ev_ready;	/* polls until READY=1 is sent */
+	struct event		*ev_log;	/* repeat summaries, when due */
 	struct notify		*watchdog;
 	int			 exit_code;
 };
@@ -357,6 +358,28 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+/* A repeat's summary is due when its window ends, not at the next line. */
+static void
+daemon_log_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_tick();
+}
+
+static int
+daemon_log_timer(struct daemon *d)
+{
+	struct timeval tv = { 1, 0 };
+
+	d->ev_log = event_new(d->base, -1, EV_PERSIST, daemon_log_tick_cb, d);
+	if (d->ev_log == NULL)
+		return -1;
+	event_add(d->ev_log, &tv);
+	return 0;
+}
+
 static int
 daemon_signals(struct daemon *d)
 {
@@ -475,6 +498,8 @@ daemon_stop(struct daemon *d)
 		event_free(d->ev_hup);
 	if (d->ev_ready)
 		event_free(d->ev_ready);
+	if (d->ev_log)
+		event_free(d->ev_log);
 	notify_watchdog_free(d->watchdog);
 	event_base_free(d->base);
 }
@@ -511,7 +536,8 @@ daemon_main(int argc, char **argv)
 	if (o.user != NULL && daemon_user(o.user) != 0)
 		return 1;
 	memset(&d, 0, sizeof(d));
-	if ((d.base = event_base_new()) == NULL || daemon_signals(&d) == -1) {
+	if ((d.base = event_base_new()) == NULL || daemon_signals(&d) == -1 ||
+	    daemon_log_timer(&d) == -1) {
 		log_error("cannot create the event loop", "%s", "");
 		return 1;
 	}
@@ -522,6 +548,7 @@ daemon_main(int argc, char **argv)
 	    event_base_dispatch(d.base) == -1)
 		r = 1;
 	daemon_stop(&d);
+	log_flush();
 	log_info("stopped", "exit_code=%d", r);
 	return r;
 }

@@ -1,5 +1,6 @@
 /*
- * log.c: the logger. Its level and format are this file's only state.
+ * log.c: the logger: level, format, where lines go and the clock of the
+ * repeat limiter (logrl.c) are this file's only state.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,9 +10,13 @@
 #include <sys/time.h>
 
 #include "bgp/log.h"
+#include "bgp/logkv.h"
+#include "bgp/logrl.h"
 
 static enum log_level	log_max = LOG_INFO;
 static int		log_json;
+static FILE		*log_out;	/* NULL: stderr */
+static uint64_t		(*log_clock)(void);
 
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
 
@@ -76,75 +81,110 @@ log_json_str(FILE *out, const char *s, size_t n)
 static void
 log_json_kv(FILE *out, const char *p)
 {
-	while (*p) {
-		const char *k, *v;
-		size_t kn, vn = 0;
+	struct logkv kv;
 
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		k = p;
-		while (*p && *p != '=' && *p != ' ')
-			p++;
-		kn = (size_t)(p - k);
+	while (logkv_next(&p, &kv)) {
 		fputs(",\"", out);
-		log_json_str(out, k, kn);
+		log_json_str(out, kv.k, kv.kn);
 		fputs("\":\"", out);
-		if (*p == '=') {
-			p++;
-			if (*p == '"') {
-				v = ++p;
-				while (*p && *p != '"') {
-					if (*p == '\\' && p[1])
-						p++;
-					p++;
-				}
-				vn = (size_t)(p - v);
-				if (*p == '"')
-					p++;
-			} else {
-				v = p;
-				while (*p && *p != ' ')
-					p++;
-				vn = (size_t)(p - v);
-			}
-			log_json_str(out, v, vn);
-		}
+		log_json_str(out, kv.v, kv.vn);
 		fputc('"', out);
 	}
+}
+
+static void
+log_line(int lvl, const char *msg, const char *kv)
+{
+	FILE *out = log_out ? log_out : stderr;
+	char ts[40];
+
+	log_ts(ts, sizeof(ts));
+	if (log_json) {
+		fprintf(out, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"",
+		    ts, log_names[lvl]);
+		log_json_str(out, msg, strlen(msg));
+		fputc('"', out);
+		log_json_kv(out, kv);
+		fputs("}\n", out);
+	} else {
+		char q[512];
+
+		fprintf(out, "ts=%s level=%s msg=%s%s%s\n", ts,
+		    log_names[lvl], log_q(msg, q, sizeof(q)), kv[0] ? " " : "",
+		    kv);
+	}
+	fflush(out);
+}
+
+/* The limiter's summary: the last suppressed line, with its count. */
+static void
+log_summary(int lvl, const char *msg, const char *kv, unsigned n)
+{
+	char tail[LOGRL_KV_MAX + 32];
+
+	snprintf(tail, sizeof(tail), "%s%ssuppressed=%u", kv, kv[0] ? " " : "",
+	    n);
+	log_line(lvl, msg, tail);
+}
+
+static uint64_t
+log_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+log_now(void)
+{
+	return log_clock ? log_clock() : log_monotonic_ms();
+}
+
+void
+log_set_stream(FILE *f)
+{
+	log_out = f;
+}
+
+void
+log_set_clock(uint64_t (*now_ms)(void))
+{
+	log_clock = now_ms;
+}
+
+void
+log_tick(void)
+{
+	logrl_expire(log_now(), log_summary);
+}
+
+void
+log_flush(void)
+{
+	logrl_flush(log_summary);
 }
 
 void
 log_msg(enum log_level lvl, const char *msg, const char *kvfmt, ...)
 {
-	char ts[40], kv[2048];
+	char kv[LOGRL_KV_MAX];
 	va_list ap;
 
 	if (!log_enabled(lvl))
 		return;
-	log_ts(ts, sizeof(ts));
 	kv[0] = '\0';
 	if (kvfmt != NULL && *kvfmt) {
 		va_start(ap, kvfmt);
 		vsnprintf(kv, sizeof(kv), kvfmt, ap);
 		va_end(ap);
 	}
-	if (log_json) {
-		fprintf(stderr, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"",
-		    ts, log_names[lvl]);
-		log_json_str(stderr, msg, strlen(msg));
-		fputc('"', stderr);
-		log_json_kv(stderr, kv);
-		fputs("}\n", stderr);
-	} else {
-		char q[512];
-
-		fprintf(stderr, "ts=%s level=%s msg=%s%s%s\n", ts,
-		    log_names[lvl], log_q(msg, q, sizeof(q)), kv[0] ? " " : "",
-		    kv);
-	}
-	fflush(stderr);
+	/* Debug is asked for to see everything, and would crowd the table. */
+	if (lvl != LOG_DEBUG &&
+	    !logrl_admit((int)lvl, msg, kv, log_now(), log_summary))
+		return;
+	log_line((int)lvl, msg, kv);
 }
 
 const char *
