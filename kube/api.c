@@ -256,7 +256,7 @@ api_again(void *arg, int failed)
 static int
 api_credentials(struct kube_api *a, const struct kube_api_opts *o)
 {
-	char err[512];
+	char err[512], q[600];
 	int r;
 
 	if (o->kubeconfig != NULL)
@@ -268,7 +268,7 @@ api_credentials(struct kube_api *a, const struct kube_api_opts *o)
 	if (r == -1) {
 		log_error("cannot use the API server credentials",
 		    "kubeconfig=%s error=%s", o->kubeconfig ? o->kubeconfig :
-		    "in-cluster", err);
+		    "in-cluster", log_q(err, q, sizeof(q)));
 		return -1;
 	}
 	log_info("API server", "server=%s tls_verify=%s client_cert=%s "

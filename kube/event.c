@@ -59,13 +59,14 @@ events_done(void *arg, long status, const char *body, size_t len,
     const char *err)
 {
 	struct events *ev = arg;
+	char q[300];
 
 	(void)body;
 	(void)len;
 	ev->inflight--;
 	if (status != 201 && status != 200)
 		log_debug("event not recorded", "status=%ld error=%s", status,
-		    err ? err : "-");
+		    log_q(err ? err : "-", q, sizeof(q)));
 }
 
 static void

@@ -149,6 +149,36 @@ http_req_free(struct kube_req *r)
 	free(r);
 }
 
+/*
+ * curl's messages say how long a failed connect took ("after 3 ms"):
+ * without it, one outage logs the same line each retry, which the log's
+ * repeat limiter can then count instead of printing.
+ */
+static void
+http_err_tidy(char *err)
+{
+	char *p = err, *q;
+
+	while ((p = strstr(p, " after ")) != NULL) {
+		q = p + 7;
+		if (*q < '0' || *q > '9') {
+			p++;
+			continue;
+		}
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (strncmp(q, " milliseconds", 13) == 0)
+			q += 13;
+		else if (strncmp(q, " ms", 3) == 0)
+			q += 3;
+		else {
+			p++;
+			continue;
+		}
+		memmove(p, q, strlen(q) + 1);
+	}
+}
+
 static void
 http_check_done(struct kube_http *h)
 {
@@ -172,6 +202,7 @@ http_check_done(struct kube_http *h)
 			snprintf(r->err, sizeof(r->err), "response too large");
 		if (r->too_big)
 			status = 0;
+		http_err_tidy(r->err);
 		kstats_request(h->stats, r->verb, status, r->err,
 		    kstats_clock());
 		r->done_cb(r->arg, status, r->resp ? r->resp : "",

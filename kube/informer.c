@@ -97,10 +97,11 @@ informer_later(struct informer *in, const char *why, long status,
 {
 	unsigned ms = backoff_next(&in->bo, (uint32_t)random());
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	char q[300];
 
 	log_warn("API server request failed; retrying", "path=%s status=%ld "
 	    "what=%s error=%s retry_ms=%u", in->path, status, why,
-	    err ? err : "-", ms);
+	    log_q(err ? err : "-", q, sizeof(q)), ms);
 	in->phase = INF_IDLE;
 	evtimer_add(in->retry, &tv);
 }

@@ -103,6 +103,7 @@ lease_write_done(void *arg, long status, const char *body, size_t len,
     const char *err)
 {
 	struct lease *l = arg;
+	char q[300];
 
 	(void)body;
 	(void)len;
@@ -115,7 +116,8 @@ lease_write_done(void *arg, long status, const char *body, size_t len,
 	}
 	if (status != 409)
 		log_warn("cannot write the peering-policy Lease", "namespace=%s "
-		    "status=%ld error=%s", l->ns, status, err ? err : "-");
+		    "status=%ld error=%s", l->ns, status,
+		    log_q(err ? err : "-", q, sizeof(q)));
 	lease_check_deadline(l);
 	lease_schedule(l, LEASE_RETRY_SEC);
 }
@@ -200,6 +202,7 @@ lease_get_done(void *arg, long status, const char *body, size_t len,
 {
 	struct lease *l = arg;
 	json_t *obj;
+	char q[300];
 
 	l->req = NULL;
 	if (status == 404) {
@@ -209,7 +212,8 @@ lease_get_done(void *arg, long status, const char *body, size_t len,
 	obj = status == 200 ? json_loadb(body, len, 0, NULL) : NULL;
 	if (obj == NULL) {
 		log_warn("cannot read the peering-policy Lease", "namespace=%s "
-		    "status=%ld error=%s", l->ns, status, err ? err : "-");
+		    "status=%ld error=%s", l->ns, status,
+		    log_q(err ? err : "-", q, sizeof(q)));
 		lease_check_deadline(l);
 		lease_schedule(l, LEASE_RETRY_SEC);
 		return;
@@ -272,6 +276,7 @@ lease_release_done(void *arg, long status, const char *body, size_t len,
     const char *err)
 {
 	struct lease *l = arg;
+	char q[300];
 
 	(void)body;
 	(void)len;
@@ -282,7 +287,8 @@ lease_release_done(void *arg, long status, const char *body, size_t len,
 		    l->ns);
 	else
 		log_warn("cannot release the peering-policy Lease; it expires "
-		    "by itself", "status=%ld error=%s", status, err ? err : "-");
+		    "by itself", "status=%ld error=%s", status,
+		    log_q(err ? err : "-", q, sizeof(q)));
 }
 
 static void

@@ -100,9 +100,11 @@ writer_failed(struct writer *w, json_t *k, const char *key, long status,
 	    (unsigned)json_integer_value(json_object_get(k, "bo")) };
 	unsigned ms = backoff_next(&bo, (uint32_t)random());
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	char q[300];
 
 	log_warn("API server write failed; retrying", "object=%s status=%ld "
-	    "error=%s retry_ms=%u", key, status, err ? err : "-", ms);
+	    "error=%s retry_ms=%u", key, status,
+	    log_q(err ? err : "-", q, sizeof(q)), ms);
 	json_object_set_new(k, "bo", json_integer(bo.cur_ms));
 	json_object_set_new(k, "due", json_integer(writer_now_ms() + ms));
 	json_object_del(k, "patch");
