@@ -84,10 +84,11 @@ depart_later(struct dep *p, const char *what, long status, const char *err)
 {
 	unsigned ms = backoff_next(&p->bo, (uint32_t)random());
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	char q[300];
 
 	log_warn("API server request failed; retrying", "object=BGPSession/%s "
 	    "what=%s status=%ld error=%s retry_ms=%u", p->name, what, status,
-	    err ? err : "-", ms);
+	    log_q(err ? err : "-", q, sizeof(q)), ms);
 	evtimer_add(p->retry, &tv);
 }
 
