@@ -308,6 +308,8 @@ http_start(struct kube_http *h, const char *method, const char *path,
 
 	r->h = h;
 	r->verb = kstats_verb(method, path, stream);
+	if (stream)
+		kstats_watch_started(h->stats, path);
 	if ((r->easy = curl_easy_init()) == NULL)
 		fatal("%s: curl_easy_init failed", __func__);
 	r->hdrs = http_headers(h, ctype);

@@ -204,6 +204,13 @@ kstats_watch_slot(struct kstats *ks, const char *path)
 }
 
 void
+kstats_watch_started(struct kstats *ks, const char *path)
+{
+	if (ks != NULL)
+		(void)kstats_watch_slot(ks, path);
+}
+
+void
 kstats_watch_ended(struct kstats *ks, const char *path, int relist)
 {
 	struct kube_watch_count *w;

@@ -384,6 +384,11 @@ void		 kstats_request(struct kstats *, const char *verb,
 		    long status, const char *err, double now);
 /* A line arrived on a watch stream: the server answers. */
 void		 kstats_alive(struct kstats *);
+/*
+ * A watch of path started: its resource's counters exist from now on, at
+ * 0, so that rate() sees the first restart.
+ */
+void		 kstats_watch_started(struct kstats *, const char *path);
 /* The watch of path ended; relist: because its version was gone. */
 void		 kstats_watch_ended(struct kstats *, const char *path,
 		    int relist);

@@ -27,6 +27,8 @@ from e2e_lab import BGPD, HEALTH, METRICS, make_lab, poll, sh, skip_reason  # no
 PFX = "km%d-" % os.getpid()
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+RESOURCES = ("bgpsessions", "bgpendpoints", "bgpconfigurations",
+             "bgppeeringpolicies", "bgpadvertisements", "bgproutepolicies")
 FAMILIES = {
     "bgp_kube_requests_total": "counter",
     "bgp_kube_watch_restarts_total": "counter",
@@ -112,6 +114,10 @@ def test_kube_metric_families(lab):
         r = subprocess.run(["promtool", "check", "metrics"], input=text,
                            capture_output=True, text=True, timeout=30)
         assert r.returncode == 0, r.stdout + r.stderr
+    # A series per watched resource from its first watch on, at 0 or more.
+    for res in RESOURCES:
+        for name in ("bgp_kube_watch_restarts_total", "bgp_kube_relists_total"):
+            assert (name, (("resource", res),)) in samples, (name, res)
     # Each of the six kinds was listed at least once, with a 200.
     assert total(samples, "bgp_kube_requests_total", verb="list",
                  code="200") >= 6
@@ -135,9 +141,7 @@ def test_kube_metric_families(lab):
         return s if all(
             total(s, "bgp_kube_watch_restarts_total", resource=r) >
             total(before, "bgp_kube_watch_restarts_total", resource=r)
-            for r in ("bgpsessions", "bgpendpoints", "bgpconfigurations",
-                      "bgppeeringpolicies", "bgpadvertisements",
-                      "bgproutepolicies")) else None
+            for r in RESOURCES) else None
     after = poll("watch restarts on every resource", restarted)
     assert total(after, "bgp_kube_requests_total", verb="watch", code="200") > \
         total(before, "bgp_kube_requests_total", verb="watch", code="200")

@@ -118,6 +118,8 @@ test_counts(void **state)
 	/* Outside the HTTP range: counted as no response. */
 	kstats_request(ks, "get", 1000, NULL, 1);
 	kstats_request(ks, "get", 0, "timeout", 1);
+	kstats_watch_started(ks, CRD "bgpsessions?watch=1");
+	kstats_watch_started(ks, CRD "bgproutepolicies?watch=1");
 	kstats_watch_ended(ks, CRD "bgpsessions", 0);
 	kstats_watch_ended(ks, CRD "bgpsessions", 1);
 	kstats_watch_ended(ks, CRD "bgpendpoints?fieldSelector=x", 0);
@@ -130,12 +132,15 @@ test_counts(void **state)
 	assert_int_equal(count(&v, "list", 410), 1);
 	assert_int_equal(count(&v, "get", 0), 2);
 	assert_int_equal(v.nreq, 3);
-	assert_int_equal(v.nwatch, 2);
+	assert_int_equal(v.nwatch, 3);
 	assert_string_equal(v.watch[0].resource, "bgpsessions");
 	assert_int_equal(v.watch[0].restarts, 2);
 	assert_int_equal(v.watch[0].relists, 1);
-	assert_string_equal(v.watch[1].resource, "bgpendpoints");
-	assert_int_equal(v.watch[1].restarts, 1);
+	/* Started, never ended: there, at 0. */
+	assert_string_equal(v.watch[1].resource, "bgproutepolicies");
+	assert_int_equal(v.watch[1].restarts, 0);
+	assert_string_equal(v.watch[2].resource, "bgpendpoints");
+	assert_int_equal(v.watch[2].restarts, 1);
 	/* Cumulative: le=0.0005 holds 1, le=0.005 holds 3, 99 s only +Inf. */
 	assert_int_equal(v.reconcile_le[0], 1);
 	assert_int_equal(v.reconcile_le[2], 1);
