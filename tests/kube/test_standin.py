@@ -1147,3 +1147,58 @@ def test_kubectl_create_rbac_and_serviceaccount(apiserver, kubectl_ok):
     assert out[1].split()[:2] == ["crb", "ClusterRole/cr"]
     out = k("get", "sa", "-n", "bgp-system", "agent").stdout.decode().splitlines()
     assert out[0].split() == ["NAME", "SECRETS", "AGE"] and out[1].split()[:2] == ["agent", "0"]
+
+
+PODS = "/api/v1/namespaces/default/pods"
+
+
+def pod(name, node=None, limits=None):
+    c = {"name": "c", "image": "busybox:1"}
+    if limits:
+        c["resources"] = {"limits": limits}
+    spec = {"containers": [c]}
+    if node:
+        spec["nodeName"] = node
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
+
+
+def test_pods_without_scheduler_or_kubelet(apiserver, kubectl_ok):
+    r = apiserver.request("POST", PODS, pod("p", limits={"cpu": "1", "memory": "64Mi"}))
+    assert r.code == 201, r.body
+    assert r.json["status"] == {"phase": "Pending", "qosClass": "Guaranteed"}
+    assert r.json["spec"]["restartPolicy"] == "Always"
+    assert r.json["spec"]["enableServiceLinks"] is True
+    assert apiserver.request("POST", PODS, pod("q"), ).json["status"]["qosClass"] == "BestEffort"
+    # only images (and a few scheduling fields) of a pod may change
+    r = apiserver.request("PATCH", PODS + "/p", {"spec": {"containers": [
+        {"name": "c", "image": "busybox:2"}]}}, ctype=SMP)
+    assert r.code == 200 and r.json["spec"]["containers"][0]["image"] == "busybox:2"
+    r = apiserver.request("PATCH", PODS + "/p", {"spec": {"containers": [
+        {"name": "c", "args": ["x"]}]}}, ctype=SMP)
+    assert r.code == 422 and "spec: Forbidden: pod updates may not change fields" in \
+        r.json["message"]
+    # not scheduled: deleted at once, and the answer is the pod
+    r = apiserver.request("DELETE", PODS + "/p")
+    assert r.code == 200 and r.json["kind"] == "Pod"
+    assert apiserver.request("GET", PODS + "/p").code == 404
+    # on a node: graceful deletion waits for a kubelet that never comes
+    assert apiserver.request("POST", PODS, pod("n", node="node-a")).code == 201
+    r = apiserver.request("GET", PODS + "?fieldSelector=spec.nodeName%3Dnode-a")
+    assert [o["metadata"]["name"] for o in r.json["items"]] == ["n"]
+    r = apiserver.request("DELETE", PODS + "/n")
+    assert r.code == 200 and r.json["metadata"]["deletionGracePeriodSeconds"] == 30
+    assert r.json["metadata"]["deletionTimestamp"]
+    r = apiserver.request("PATCH", PODS + "/n/status", {"status": {"phase": "Running"}},
+                          ctype="application/merge-patch+json")
+    assert r.code == 200 and r.json["status"]["phase"] == "Running"
+    out = apiserver.kubectl("get", "pods", "n").stdout.decode().splitlines()
+    assert out[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert out[1].split()[:4] == ["n", "0/1", "Terminating", "0"]
+    r = apiserver.request("DELETE", PODS + "/n?gracePeriodSeconds=0")
+    assert r.code == 200
+    assert apiserver.request("GET", PODS + "/n").code == 404
+    # kubectl describe of a DaemonSet lists its pods
+    ds = daemonset()
+    assert apiserver.request("POST", DS, ds).code == 201
+    out = apiserver.kubectl("describe", "ds", "-n", "bgp-system", "agent").stdout.decode()
+    assert "Pods Status:  0 Running / 0 Waiting / 0 Succeeded / 0 Failed" in out

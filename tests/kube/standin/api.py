@@ -754,7 +754,8 @@ class Api:
             set_managed(new, cur, manager, sub, rt.api_version)
             if dry_run:
                 return new, warnings
-            if cmd.get("deletionTimestamp") and not new["metadata"].get("finalizers"):
+            if cmd.get("deletionTimestamp") and not new["metadata"].get("finalizers") \
+                    and not cmd.get("deletionGracePeriodSeconds"):
                 # as the real store: the update is not written, the object is deleted;
                 # the DELETED event and the answer carry the last stored state
                 return self.store.commit(rt, "DELETED", cur, cur), warnings
@@ -863,6 +864,18 @@ class Api:
                 if new == cur or dry_run:
                     return new, 200
                 return self.store.commit(rt, "MODIFIED", new, cur), 200
+            grace = builtin.grace_period(rt, cur, opts)
+            if grace:
+                # graceful deletion: the kubelet would finish it
+                old = cmd.get("deletionGracePeriodSeconds")
+                if not (cmd.get("deletionTimestamp") and old is not None and grace >= old):
+                    nmd["deletionTimestamp"] = (datetime.datetime.now(datetime.timezone.utc)
+                                                + datetime.timedelta(seconds=grace)).strftime(
+                                                    "%Y-%m-%dT%H:%M:%SZ")
+                    nmd["deletionGracePeriodSeconds"] = grace
+                if new == cur or dry_run:
+                    return new, 200
+                return self.store.commit(rt, "MODIFIED", new, cur), 200
             if fins:
                 if not nmd.get("deletionTimestamp"):
                     if "generation" in nmd:
@@ -880,7 +893,7 @@ class Api:
                     for o in list(self.store.objs.get(t.key, {}).values()):
                         self.store.commit(t, "DELETED", o, o)
             gone = self.store.commit(rt, "DELETED", cur, cur)
-            if rt.builtin:
+            if rt.builtin and not getattr(getattr(rt, "hooks", None), "return_deleted", False):
                 return {"kind": "Status", "apiVersion": "v1", "metadata": {},
                         "status": "Success",
                         "details": dict(_details(rt, name), uid=cmd["uid"])}, 200

@@ -1,5 +1,5 @@
 """Built-in kinds beyond the ones api.py registers itself: core v1
-ServiceAccount, apps/v1 DaemonSet, rbac.authorization.k8s.io/v1 ClusterRole,
+ServiceAccount and Pod, apps/v1 DaemonSet, rbac.authorization.k8s.io/v1 ClusterRole,
 ClusterRoleBinding, Role and RoleBinding.
 
 Each kind has a schema written as OpenAPI v3 (the fields of the Go types,
@@ -166,6 +166,7 @@ DAEMONSET = kind_schema({
         "desiredNumberScheduled": I32, "numberReady": I32, "observedGeneration": I64,
         "updatedNumberScheduled": I32, "numberAvailable": I32, "numberUnavailable": I32,
         "collisionCount": I32, "conditions": merged(ANY, "type")})})
+POD = kind_schema({"spec": POD_SPEC, "status": ANY})
 SERVICEACCOUNT = kind_schema({
     "secrets": merged(OBJECT_REF, "name"),
     "imagePullSecrets": atomic(LOCAL_REF),
@@ -503,6 +504,82 @@ def validate_daemonset(o, prev):
     return errs
 
 
+def _check_pod_spec(pod, p, errs):
+    cs = pod.get("containers") or []
+    if not cs:
+        errs.append((p + ".containers", "Required value"))
+    names = set()
+    for field in ("initContainers", "containers"):
+        for i, c in enumerate(pod.get(field) or []):
+            _check_container(c, "%s.%s[%d]" % (p, field, i), errs)
+            if c.get("name") in names:
+                errs.append(("%s.%s[%d].name" % (p, field, i),
+                             'Duplicate value: "%s"' % c["name"]))
+            names.add(c.get("name"))
+
+
+_POD_MUTABLE = ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds")
+
+
+def _pod_spec_fixed(spec):
+    """The part of a pod's spec an update may not change."""
+    s = {k: v for k, v in (spec or {}).items() if k not in _POD_MUTABLE}
+    for f in ("containers", "initContainers"):
+        if f in s:
+            s[f] = [{k: v for k, v in c.items() if k != "image"} for c in s[f]]
+    return s
+
+
+def validate_pod(o, prev):
+    errs = []
+    pod = o.get("spec") or {}
+    _check_pod_spec(pod, "spec", errs)
+    if pod.get("restartPolicy") not in ("Always", "OnFailure", "Never"):
+        errs.append(("spec.restartPolicy", 'Unsupported value: "%s": supported values: '
+                     '"Always", "OnFailure", "Never"' % pod.get("restartPolicy")))
+    if prev is not None and _pod_spec_fixed(pod) != _pod_spec_fixed(prev.get("spec")):
+        errs.append(("spec", "Forbidden: pod updates may not change fields other than "
+                     "`spec.containers[*].image`,`spec.initContainers[*].image`,"
+                     "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to "
+                     "existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to "
+                     "be set to 1 if it was previously negative)"))
+    return errs
+
+
+def pod_status(o):
+    """A new pod's status: Pending (nothing schedules or runs it here), with
+    its QoS class as the real server computes it."""
+    cs = (o.get("spec") or {}).get("containers") or []
+    res = [c.get("resources") or {} for c in cs]
+    if not any(r.get("requests") or r.get("limits") for r in res):
+        qos = "BestEffort"
+    elif all(all(((r.get("limits") or {}).get(x) is not None and
+                  (r.get("requests") or {}).get(x, r["limits"][x]) == r["limits"][x])
+                 for x in ("cpu", "memory")) for r in res):
+        qos = "Guaranteed"
+    else:
+        qos = "Burstable"
+    return {"phase": "Pending", "qosClass": qos}
+
+
+def grace_period(rt, o, opts):
+    """Seconds a delete waits for the kubelet (pods only), or 0: at once."""
+    if rt.key != ("", "pods"):
+        return 0
+    g = opts.get("gracePeriodSeconds")
+    if g is None:
+        g = (o.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+    try:
+        g = int(g)
+    except (TypeError, ValueError):
+        from .api import bad_request
+        raise bad_request("gracePeriodSeconds: Invalid value: %s" % json.dumps(g))
+    if not (o.get("spec") or {}).get("nodeName") or \
+            (o.get("status") or {}).get("phase") in ("Failed", "Succeeded"):
+        return 0
+    return 1 if g < 0 else g
+
+
 _RBAC = "rbac.authorization.k8s.io"
 
 
@@ -591,9 +668,17 @@ def default_daemonset(o):
         ru = us.setdefault("rollingUpdate", {})
         ru.setdefault("maxUnavailable", 1)
         ru.setdefault("maxSurge", 0)
-    pod = spec.get("template", {}).get("spec")
+    default_pod_spec(spec.get("template", {}).get("spec"))
+
+
+def default_pod(o):
+    default_pod_spec(o.get("spec"))
+
+
+def default_pod_spec(pod):
     if not isinstance(pod, dict):
         return
+    pod.setdefault("enableServiceLinks", True)
     for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
         if not c.get("imagePullPolicy"):
             img = c.get("image") or ""
@@ -664,6 +749,33 @@ def _binding_columns():
                  x.get("namespace", ""), x.get("name", "")))}]
 
 
+def _pod_ready(o):
+    st = (o.get("status") or {}).get("containerStatuses") or []
+    n = len((o.get("spec") or {}).get("containers") or [])
+    return "%d/%d" % (sum(1 for c in st if c.get("ready")), n)
+
+
+def _pod_status(o):
+    if (o.get("metadata") or {}).get("deletionTimestamp"):
+        return "Terminating"
+    st = o.get("status") or {}
+    return st.get("reason") or st.get("phase") or "Unknown"
+
+
+def _pod_restarts(o):
+    st = (o.get("status") or {}).get("containerStatuses") or []
+    return sum(c.get("restartCount", 0) for c in st)
+
+
+def _or_none(*path):
+    def f(o):
+        v = o
+        for k in path:
+            v = v.get(k) if isinstance(v, dict) else None
+        return v if v else "<none>"
+    return f
+
+
 def _age():
     from .api import AGE_COL
     return AGE_COL
@@ -678,16 +790,36 @@ def _created_at():
 class Hooks:
     """What api.py asks a built-in kind for."""
 
-    def __init__(self, schema, validate=None, default=None, status=None):
+    def __init__(self, schema, validate=None, default=None, status=None,
+                 return_deleted=False):
         self.schema = schema
         self.validate = validate
         self.default = default
-        self.status = status
+        self.status = status                  # a new object's status (or a function)
+        self.return_deleted = return_deleted  # DELETE answers the object, not a Status
 
 
 def _kinds():
     int_col = lambda name, path: {"name": name, "type": "integer", "fn": _zero(path)}
     return [
+        (RType("", "v1", "pods", "pod", "Pod", True, short_names=["po"], categories=["all"],
+               status=True,
+               columns=[{"name": "Ready", "type": "string", "fn": _pod_ready},
+                        {"name": "Status", "type": "string", "fn": _pod_status},
+                        {"name": "Restarts", "type": "string", "fn": _pod_restarts},
+                        _age(),
+                        {"name": "IP", "type": "string", "priority": 1,
+                         "fn": _or_none("status", "podIP")},
+                        {"name": "Node", "type": "string", "priority": 1,
+                         "fn": _or_none("spec", "nodeName")},
+                        {"name": "Nominated Node", "type": "string", "priority": 1,
+                         "fn": _or_none("status", "nominatedNodeName")},
+                        {"name": "Readiness Gates", "type": "string", "priority": 1,
+                         "fn": lambda o: "<none>"}],
+               extra_fields=["spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
+                             "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
+                             "status.podIP", "status.podIPs", "status.nominatedNodeName"]),
+         Hooks(POD, validate_pod, default_pod, status=pod_status, return_deleted=True)),
         (RType("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", True,
                short_names=["sa"],
                columns=[{"name": "Secrets", "type": "string",
@@ -758,7 +890,7 @@ def prepare(rt, obj, prev, field_validation, warnings):
     if hooks.default:
         hooks.default(out)
     if hooks.status is not None and prev is None:
-        out["status"] = dict(hooks.status)
+        out["status"] = hooks.status(out) if callable(hooks.status) else dict(hooks.status)
     errs = hooks.validate(out, prev) if hooks.validate else []
     return out, errs
 
