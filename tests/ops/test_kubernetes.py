@@ -253,6 +253,14 @@ def test_standin_apply_kustomize(topo, rendered, workdir):
     server-side dry run writes nothing, `kubectl delete -k` removes it."""
     kubectl()
     s = StandIn(topo.add_host("a"), workdir, crds=False)
+    # A server-side dry run first: everything checked, nothing stored.
+    r = s.kubectl("apply", "--dry-run=server", "-k", MANIFESTS)
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(rendered), r.stdout
+    assert sum(line.endswith(" created (server dry run)")
+               for line in lines) == len(rendered) - 1, r.stdout
+    assert s.kubectl("get", "crd,ds,sa,role,rolebinding,clusterrole,"
+                     "clusterrolebinding", "-A", "-o", "name").stdout == ""
     r = s.kubectl("apply", "-k", MANIFESTS)
     lines = r.stdout.splitlines()
     assert len(lines) == len(rendered), r.stdout
