@@ -10,6 +10,7 @@
 #   make demo            the main job: speakers + BIRD in namespaces
 #   make fuzz            build the libFuzzer targets (clang)
 #   make check-deps      the one-way module dependency rule
+#   make image-chroot    the Containerfile's stages in debootstrap chroots
 
 CC      ?= cc
 BUILD   ?= build
@@ -40,7 +41,8 @@ UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(UNIT_SRC:%.c=$(BUILD)/%)
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all asan unit check demo fuzz check-deps clean install deps bench
+.PHONY: all asan unit check demo fuzz check-deps clean install deps bench \
+	image-chroot
 
 all: $(BUILD)/bgpd
 
@@ -90,6 +92,10 @@ demo: deps all
 
 bench: all
 	@sh bench/run
+
+# Root and the Debian mirror; no container engine (manifests/image/README.md).
+image-chroot:
+	@sh manifests/image/chroot-build
 
 # bgp/ includes nothing of ours outside bgp/; fib/ and kube/ only bgp/'s
 # public headers; nothing includes metrics/ or main.c.
