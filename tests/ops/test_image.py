@@ -156,7 +156,7 @@ def test_chroot_build_refuses_what_it_cannot_run(tmp_path):
 
 def test_chroot_build():
     """Opt-in (BGPD_IMAGE_CHROOT=1): debootstrap, then both stages'
-    packages from the Debian mirror and a build; 3.5 to 8 minutes."""
+    packages from the Debian mirror and a build; 3.5 to 9 minutes."""
     if os.environ.get("BGPD_IMAGE_CHROOT") != "1":
         pytest.skip("chroot image build is opt-in (BGPD_IMAGE_CHROOT=1): "
                     "it fetches Debian packages and takes minutes")
