@@ -26,7 +26,11 @@
 #include "kube/kube.h"
 #include "kube/kube_int.h"
 
-#define API_DEBOUNCE_USEC	50000
+/*
+ * Watch events that arrive together (a list, a kubectl apply of several
+ * objects) make one build; short, as every change waits this long.
+ */
+#define API_DEBOUNCE_USEC	10000
 #define API_RESYNC_SEC		300
 
 static const char *

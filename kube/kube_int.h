@@ -447,6 +447,17 @@ struct backoff {
 unsigned backoff_next(struct backoff *, uint32_t rnd);
 void	 backoff_reset(struct backoff *);
 
+/* pace.c: a token bucket per object: a burst at once, then one a gap. */
+struct pace {
+	long long	 burst, gap_ms;
+};
+struct pace_state {
+	int		 started;
+	long long	 tokens, at;	/* at: ms of the last refill */
+};
+/* 0: a token taken, write now; else the ms to wait for the next one. */
+long long pace_take(const struct pace *, struct pace_state *, long long now);
+
 /* informer.c: list + watch of one kind, cached by name. */
 struct informer;
 /* SYNCED: a complete list was read and reported (obj NULL). */

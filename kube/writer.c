@@ -9,8 +9,17 @@
  * finally sent is always the newest wish, never a stale queued one. A wish
  * that arrived while a write of the same object was in flight is not
  * queued either: the caller is asked to recompute once the write is done.
- * Writes of one object are at least WRITER_MIN_GAP_MS apart, so a
- * flapping session costs the server one write a second, not one a flap.
+ * Writes of one object are paced by pace.c: the first few at once, then
+ * one every WRITER_MIN_GAP_MS, so a flapping session costs the server one
+ * write a second, not one a flap, while a new object's status is not held
+ * back.
+ *
+ * A 409 Conflict on a write that carries a resourceVersion (a finalizer
+ * list) is the normal race of two speakers editing the same object, not a
+ * failure: it is retried as soon as the caller recomputes from a newer
+ * version (the watch shows it within milliseconds), without back-off. The
+ * same stale version is not sent again for WRITER_STALE_MS, in case the
+ * watch is slow to show the newer one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +33,8 @@
 #define WRITER_BACKOFF_BASE_MS	500
 #define WRITER_BACKOFF_CAP_MS	30000
 #define WRITER_MIN_GAP_MS	1000	/* between writes of one object */
+#define WRITER_BURST		4	/* writes of one object let through at once */
+#define WRITER_STALE_MS		1000	/* a version that got 409, not resent */
 
 struct writer {
 	struct event_base	*base;
@@ -35,7 +46,8 @@ struct writer {
 	size_t			 inflight;
 	struct writer_req	*reqs;
 	struct event		*timer;		/* back-off over */
-	struct event		*pace;		/* minimum gap over */
+	struct event		*pace;		/* a token or a stale hold is due */
+	json_int_t		 pace_due;	/* when pace fires (ms), if pending */
 };
 
 struct writer_req {
@@ -74,21 +86,52 @@ writer_pace_cb(evutil_socket_t fd, short what, void *arg)
 	w->again(w->arg, 0);
 }
 
-/* 1 when key was written too recently; the pace timer asks again. */
+/* Ask the caller again in ms (one timer for every key: the earliest). */
+static void
+writer_wake(struct writer *w, json_int_t ms)
+{
+	json_int_t due = writer_now_ms() + ms;
+	struct timeval tv;
+
+	if (evtimer_pending(w->pace, NULL) && w->pace_due <= due)
+		return;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	w->pace_due = due;
+	evtimer_add(w->pace, &tv);
+}
+
+/* 1 when key has no write token left; the pace timer asks again. */
 static int
 writer_paced(struct writer *w, json_t *k)
 {
-	json_int_t gap = writer_now_ms() - json_integer_value(
-	    json_object_get(k, "sent_at"));
-	struct timeval tv;
+	static const struct pace p = { WRITER_BURST, WRITER_MIN_GAP_MS };
+	struct pace_state st;
+	long long wait;
 
-	if (gap >= WRITER_MIN_GAP_MS)
+	st.started = json_object_get(k, "tokens") != NULL;
+	st.tokens = json_integer_value(json_object_get(k, "tokens"));
+	st.at = json_integer_value(json_object_get(k, "tok_at"));
+	wait = pace_take(&p, &st, writer_now_ms());
+	json_object_set_new(k, "tokens", json_integer(st.tokens));
+	json_object_set_new(k, "tok_at", json_integer(st.at));
+	if (wait == 0)
 		return 0;
-	gap = WRITER_MIN_GAP_MS - gap;
-	tv.tv_sec = (time_t)(gap / 1000);
-	tv.tv_usec = (suseconds_t)(gap % 1000) * 1000;
-	if (!evtimer_pending(w->pace, NULL))
-		evtimer_add(w->pace, &tv);
+	writer_wake(w, wait);
+	return 1;
+}
+
+/* 1 while rv is the version that just got 409: the watch brings a newer. */
+static int
+writer_stale(struct writer *w, json_t *k, const json_t *rv)
+{
+	json_int_t left = json_integer_value(json_object_get(k, "stale_until")) -
+	    writer_now_ms();
+
+	if (!json_is_string(rv) || left <= 0 ||
+	    !json_equal(json_object_get(k, "stale_rv"), rv))
+		return 0;
+	writer_wake(w, left);
 	return 1;
 }
 
@@ -150,10 +193,14 @@ writer_done(void *arg, long status, const char *body, size_t len,
 	} else if (status == 409 && strstr(r->key, "/create") != NULL) {
 		json_object_del(k, "patch");	/* exists: the watch shows it */
 	} else if (status == 409) {
-		/* Stale resourceVersion: the watch brings the new one. */
+		/* Stale resourceVersion: retry from the version the watch
+		 * brings, at once. */
+		json_object_set(k, "stale_rv", json_object_get(k, "rv"));
+		json_object_set_new(k, "stale_until", json_integer(
+		    writer_now_ms() + WRITER_STALE_MS));
 		json_object_del(k, "patch");
-		log_info("API server write conflict; recomputing",
-		    "object=%s", r->key);
+		log_debug("API server write conflict; retrying from the newer "
+		    "version", "object=%s", r->key);
 		dropped = 1;
 	} else {
 		writer_failed(w, k, r->key, status, err);
@@ -199,13 +246,14 @@ writer_send(struct writer *w, const char *key, const char *method,
 		json_object_set_new(k, "dropped", json_true());
 	if (same || json_is_true(json_object_get(k, "inflight")) ||
 	    json_integer_value(json_object_get(k, "due")) > writer_now_ms() ||
-	    writer_paced(w, k)) {
+	    writer_stale(w, k, jrv) || writer_paced(w, k)) {
 		json_decref(jrv);
 		json_decref(patch);
 		return same;
 	}
-	json_object_set_new(k, "sent_at", json_integer(writer_now_ms()));
 	body = patch ? json_dumps(patch, JSON_COMPACT) : NULL;
+	log_debug("API server write", "object=%s method=%s rv=%s", key, method,
+	    rv ? rv : "-");
 	json_object_set_new(k, "patch", patch ? patch : json_null());
 	json_object_set_new(k, "rv", jrv);
 	json_object_set_new(k, "inflight", json_true());

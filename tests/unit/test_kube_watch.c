@@ -1,6 +1,7 @@
 /*
  * test_kube_watch.c: the pieces of the API source that need no server:
  * watch-line reassembly across arbitrary read boundaries, back-off bounds,
+ * the write pace,
  * finalizer names (short and hashed), and the merge patches for status and
  * finalizers.
  */
@@ -106,6 +107,32 @@ test_backoff(void **state)
 	assert_int_equal(d, 15000);
 	backoff_reset(&b);
 	assert_in_range(backoff_next(&b, 12345), 250, 500);
+}
+
+static void
+test_pace(void **state)
+{
+	static const struct pace p = { 3, 1000 };
+	struct pace_state s = { 0, 0, 0 };
+
+	(void)state;
+	/* A burst goes out at once. */
+	assert_int_equal(pace_take(&p, &s, 5000), 0);
+	assert_int_equal(pace_take(&p, &s, 5001), 0);
+	assert_int_equal(pace_take(&p, &s, 5002), 0);
+	/* Then one per gap, counted from the last refill. */
+	assert_int_equal(pace_take(&p, &s, 5100), 900);
+	assert_int_equal(pace_take(&p, &s, 5999), 1);
+	assert_int_equal(pace_take(&p, &s, 6000), 0);
+	assert_int_equal(pace_take(&p, &s, 6500), 500);
+	assert_int_equal(pace_take(&p, &s, 7000), 0);
+	/* A long quiet time refills the burst, no more. */
+	assert_int_equal(pace_take(&p, &s, 60000), 0);
+	assert_int_equal(pace_take(&p, &s, 60000), 0);
+	assert_int_equal(pace_take(&p, &s, 60000), 0);
+	assert_int_equal(pace_take(&p, &s, 60000), 1000);
+	/* A clock that does not move never refills. */
+	assert_int_equal(pace_take(&p, &s, 59000), 2000);
 }
 
 static void
@@ -219,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_linebuf_every_split),
 		cmocka_unit_test(test_linebuf_stop_and_cap),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_pace),
 		cmocka_unit_test(test_finalizer_names),
 		cmocka_unit_test(test_patch_status),
 		cmocka_unit_test(test_patch_finalizers),
