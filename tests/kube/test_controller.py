@@ -25,7 +25,7 @@ BGPD = os.environ.get("BGPD", os.path.join(ROOT, "build", "bgpd"))
 CRDS = os.path.join(ROOT, "manifests", "crds")
 PY = "/usr/bin/python3"
 TOKEN = "controller-test-token"
-PFX = "ka%d-" % os.getpid()
+PFX = os.environ.get("KUBE_LAB_PREFIX", "ka") + "%d-" % os.getpid()
 NET = "10.77.0."
 METRICS = "127.0.0.1:18082"
 

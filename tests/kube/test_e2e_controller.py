@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lab import (ADDR, NODES, cond, cond_is, make_lab, poll,  # noqa: E402
                      skip_reason)
 
-PFX = "ke%d-" % os.getpid()
+PFX = os.environ.get("KUBE_LAB_PREFIX", "ke") + "%d-" % os.getpid()
 BASE_CONFIG = """
 apiVersion: bgp.miloapis.com/v1alpha1
 kind: BGPConfiguration
