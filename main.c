@@ -265,6 +265,14 @@ daemon_peer_state_cb(void *arg, const char *peer, enum bgp_state from,
 		kube_api_peer_state(d->api, peer, to, reason);
 }
 
+static size_t
+daemon_originated_cb(void *arg, const struct prefix *pfx, size_t n)
+{
+	struct daemon *d = arg;
+
+	return bgp_query_originated(d->bgp, pfx, n);
+}
+
 static json_t *
 daemon_status_cb(void *arg, const char *kind)
 {
@@ -413,6 +421,7 @@ daemon_source(struct daemon *d, const struct opts *o)
 	ko.local_endpoint = o->local_endpoint;
 	ko.lease_ns = o->lease_ns;
 	ko.unreachable_after = (unsigned)o->api_unreachable;
+	ko.originated = daemon_originated_cb;
 	d->api = kube_api_new(d->base, &ko, daemon_apply_cb, d);
 	return d->api == NULL ? -1 : 0;
 }

@@ -133,7 +133,8 @@ struct bgp_path_info {
 
 struct bgp_advert_info {
 	char		 name[254];
-	size_t		 nprefixes;		/* prefixes in the RIB for it */
+	/* Its prefixes with a local path in the RIB, whichever owns them. */
+	size_t		 nprefixes;
 };
 
 time_t	 bgp_now(void);			/* monotonic seconds */
@@ -144,5 +145,10 @@ struct bgp_peer_info	*bgp_query_peers(struct bgp *, size_t *n);
 void	 bgp_query_rib(struct bgp *, int af,
 	    void (*cb)(void *, const struct bgp_path_info *), void *arg);
 struct bgp_advert_info	*bgp_query_adverts(struct bgp *, size_t *n);
+/*
+ * How many of the n prefixes have a locally originated path in the RIB,
+ * whichever advertisement owns it.
+ */
+size_t	 bgp_query_originated(struct bgp *, const struct prefix *, size_t n);
 
 #endif

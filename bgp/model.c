@@ -260,6 +260,17 @@ model_find_peer(const struct model *m, const char *name)
 	return NULL;
 }
 
+const struct model_advert *
+model_find_advert(const struct model *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nadverts; i++)
+		if (model_str_cmp(m->adverts[i].name, name) == 0)
+			return &m->adverts[i];
+	return NULL;
+}
+
 const struct model_policy *
 model_find_policy(const struct model *m, const char *name)
 {

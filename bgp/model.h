@@ -105,6 +105,8 @@ const struct model_peer		*model_find_peer(const struct model *,
 				    const char *);
 const struct model_policy	*model_find_policy(const struct model *,
 				    const char *);
+const struct model_advert	*model_find_advert(const struct model *,
+				    const char *);
 
 /*
  * 1 when a running session must be reset to take the new settings

@@ -190,28 +190,6 @@ origin_targets(struct bgp *b, const struct prefix *pfx, const char *name)
 	return 0;
 }
 
-/* Prefixes adv owns that have a local path in the RIB. */
-size_t
-origin_count(struct bgp *b, const struct model_advert *adv)
-{
-	const struct rib_entry *e;
-	const struct path *pa;
-	size_t i, n = 0;
-
-	for (i = 0; i < b->norig; i++) {
-		if (b->orig[i].adv != adv)
-			continue;
-		if ((e = rib_lookup(b->rib, &b->orig[i].pfx)) == NULL)
-			continue;
-		for (pa = e->paths; pa != NULL; pa = pa->next)
-			if (pa->src == &b->local_src) {
-				n++;
-				break;
-			}
-	}
-	return n;
-}
-
 void
 origin_clear(struct bgp *b)
 {

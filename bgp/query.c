@@ -182,8 +182,29 @@ bgp_query_adverts(struct bgp *b, size_t *n)
 	for (i = 0; i < k; i++) {
 		query_copy(v[i].name, sizeof(v[i].name),
 		    b->model->adverts[i].name);
-		v[i].nprefixes = origin_count(b, &b->model->adverts[i]);
+		v[i].nprefixes = bgp_query_originated(b,
+		    b->model->adverts[i].prefixes,
+		    b->model->adverts[i].nprefixes);
 	}
 	*n = k;
 	return v;
+}
+
+size_t
+bgp_query_originated(struct bgp *b, const struct prefix *pfx, size_t n)
+{
+	const struct rib_entry *e;
+	const struct path *pa;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if ((e = rib_lookup(b->rib, &pfx[i])) == NULL)
+			continue;
+		for (pa = e->paths; pa != NULL; pa = pa->next)
+			if (pa->src == &b->local_src) {
+				k++;
+				break;
+			}
+	}
+	return k;
 }

@@ -259,7 +259,6 @@ void	 origin_apply(struct bgp *, const struct model *old);
 /* 1 when the local path of pfx may go to peer name. */
 int	 origin_targets(struct bgp *, const struct prefix *, const char *name);
 void	 origin_clear(struct bgp *);
-size_t	 origin_count(struct bgp *, const struct model_advert *);
 
 /* ---- apply.c ---- */
 void	 apply_free_policies(struct bgp *);

@@ -346,6 +346,7 @@ kube_api_new(struct event_base *base, const struct kube_api_opts *o,
 	a->fin = patch_finalizer(o->local_endpoint);
 	a->cb = cb;
 	a->arg = arg;
+	a->originated = o->originated;
 	a->store = store_new();
 	a->peers = json_object();
 	a->views = json_object();

@@ -9,8 +9,9 @@
  * BGPSession by the local endpoint's speaker, or by the remote one's when
  * the local endpoint shows no SpeakerReady (not run by a bgpd); our own
  * BGPEndpoint; BGPConfiguration, BGPAdvertisement and BGPRoutePolicy by
- * every speaker (an advertisement by the speakers its endpointSelector
- * selects), each writing its own view only when that view changes,
+ * every speaker (an advertisement by the speakers that originate it, with
+ * the count their RIB holds), each writing its own view only when that
+ * view changes,
  * so speakers whose views differ in detail do not overwrite each other
  * in a loop. BGPPeeringPolicy status belongs to the Lease holder, which
  * also writes the sessions the policies generate (ppctl.c).
@@ -129,22 +130,33 @@ apisync_established(struct kube_api *a, json_t *want, const char *name,
 }
 
 /*
- * An advertisement whose endpointSelector leaves this speaker out: the
- * speakers that originate it own its status (else the last of the others
- * to write would hide their count and their InvalidPrefixes message).
+ * advertisedPrefixCount: how many of the advertisement's prefixes this
+ * speaker really originates, read back from its RIB after the apply (a
+ * prefix counts whichever advertisement owns it there, so two
+ * advertisements naming one prefix both see it). The status belongs to
+ * the speakers that originate the advertisement (it is in their applied
+ * model): once applied, each of them holds every valid prefix of it, so
+ * they all write the same count and cannot undo each other. A speaker its
+ * endpointSelector leaves out, or one without a configuration, originates
+ * nothing and writes nothing (a 0 from it would hide the others' count
+ * and messages). An advertisement with no valid version is in no model;
+ * every speaker writes the same refusal with a count of 0.
+ * Returns 0 and the count, or -1: not ours.
  */
 static int
-apisync_advert_not_ours(const json_t *entry)
+apisync_advert_count(struct kube_api *a, const char *name, size_t *count)
 {
-	const json_t *c;
-	size_t i;
+	const struct kobj *o = store_get(a->store, KIND_ADVERT, name);
+	const struct model_advert *ma;
 
-	json_array_foreach(json_object_get(entry, "conditions"), i, c) {
-		const char *r = json_string_value(json_object_get(c, "reason"));
-
-		if (r != NULL && strcmp(r, "EndpointNotSelected") == 0)
-			return 1;
-	}
+	*count = 0;
+	if (o != NULL && o->spec == NULL)
+		return 0;
+	if (a->applied == NULL ||
+	    (ma = model_find_advert(a->applied, name)) == NULL)
+		return -1;
+	if (a->originated != NULL)
+		*count = a->originated(a->arg, ma->prefixes, ma->nprefixes);
 	return 0;
 }
 
@@ -156,13 +168,14 @@ apisync_want(struct kube_api *a, enum kind_idx k, const json_t *entry,
 	const char *name = apisync_meta(o, "name");
 	int64_t gen = json_integer_value(json_object_get(json_object_get(o,
 	    "metadata"), "generation"));
+	size_t count = 0;
 	json_t *w;
 
 	if ((k == KIND_PEERING && !lease_held(a->lease)) ||
 	    (k == KIND_ENDPOINT &&
 	    strcmp(name, a->local) != 0) || (k == KIND_SESSION &&
 	    !apisync_session_ours(a, o)) || (k == KIND_ADVERT &&
-	    apisync_advert_not_ours(entry)))
+	    apisync_advert_count(a, name, &count) == -1))
 		return NULL;
 	/* A copy: the build's entries are also what the JSON API shows. */
 	w = json_pack("{s:o, s:I}", "conditions", json_deep_copy(
@@ -183,9 +196,8 @@ apisync_want(struct kube_api *a, enum kind_idx k, const json_t *entry,
 		    "activeSessions"));
 	}
 	if (k == KIND_ADVERT)
-		json_object_set_new(w, "advertisedPrefixCount", json_integer(
-		    (json_int_t)json_array_size(json_object_get(entry,
-		    "prefixes"))));
+		json_object_set_new(w, "advertisedPrefixCount",
+		    json_integer((json_int_t)count));
 	return w;
 }
 

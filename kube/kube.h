@@ -64,6 +64,12 @@ struct kube_api_opts {
 	const char	*lease_ns;	/* namespace of the peering Lease */
 	/* Seconds without an answer before kube_api_reachable says 0. */
 	unsigned	 unreachable_after;	/* 0: KUBE_UNREACHABLE_AFTER */
+	/*
+	 * How many of the n prefixes the speaker originates (holds a local
+	 * path for in its RIB), for advertisedPrefixCount; called with the
+	 * apply callback's arg. NULL: none.
+	 */
+	size_t		(*originated)(void *arg, const struct prefix *, size_t n);
 };
 #define KUBE_UNREACHABLE_AFTER	30
 /* NULL (logged) when the kubeconfig or service account cannot be read. */

@@ -585,6 +585,8 @@ struct kube_api {
 	char			*fin;		/* our finalizer */
 	kube_apply_cb		 cb;
 	void			*arg;
+	size_t			(*originated)(void *, const struct prefix *,
+				    size_t);
 	struct kubeconfig	 kc;
 	struct kube_http	*http;
 	struct kstats		*stats;

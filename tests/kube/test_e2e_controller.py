@@ -137,7 +137,8 @@ spec:
 
 def test_advertisement(lab):
     """An advertisement originated by node A only reaches B's and C's kernel
-    tables; deleting it withdraws it."""
+    tables, its advertisedPrefixCount read back from A's RIB; deleting it
+    withdraws it."""
     mesh_up(lab)
     lab.apply(ADVERT)
     want = ["198.51.100.0/24", "203.0.113.128/25"]
@@ -148,8 +149,22 @@ def test_advertisement(lab):
     assert lab.kernel_routes("a") == []
     a = poll("Advertised", lambda: (lambda o: o if cond_is(o, "Advertised", "True")
                                     else None)(lab.get("bgpadvertisement", "from-a")))
-    assert a
-    lab.kubectl("delete", "bgpadvertisement", "from-a", "--timeout=30s")
+    assert a["status"]["advertisedPrefixCount"] == 2, a
+    # A second advertisement names one of the same prefixes: A's RIB holds
+    # one local path for it, and both advertisements count it, in status
+    # and in A's own view.
+    lab.apply(ADVERT.replace("from-a", "also-from-a").replace(
+        '"203.0.113.128/25"', '"192.0.2.0/24"'))
+    want = sorted(want + ["192.0.2.0/24"])
+    poll("three routes in B's kernel", lambda: lab.kernel_routes("b") == want, 30)
+    also = poll("also-from-a counted", lambda: (lambda o: o if o.get("status", {}).get(
+        "advertisedPrefixCount") == 2 else None)(lab.get("bgpadvertisement", "also-from-a")))
+    assert cond_is(also, "Advertised", "True"), also
+    assert lab.get("bgpadvertisement", "from-a")["status"]["advertisedPrefixCount"] == 2
+    view = {x["name"]: x["advertised_prefix_count"]
+            for x in lab.show("a", "advertisements")["advertisements"]}
+    assert view == {"from-a": 2, "also-from-a": 2}, view
+    lab.kubectl("delete", "bgpadvertisement", "from-a", "also-from-a", "--timeout=30s")
     for n in ("b", "c"):
         poll("routes withdrawn from " + n, lambda: lab.kernel_routes(n) == [], 30)
 
