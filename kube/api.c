@@ -358,14 +358,21 @@ kube_api_new(struct event_base *base, const struct kube_api_opts *o,
 void
 kube_api_free(struct kube_api *a)
 {
+	long long until;
 	size_t k;
 
 	if (a == NULL)
 		return;
-	/* The speaker is shut down: the loop turns on only for the Lease. */
+	/*
+	 * The speaker is shut down: the loop turns on only for the endpoint's
+	 * last status and the Lease, both in flight at once.
+	 */
 	a->stopping = 1;
 	evtimer_del(a->ev_build);
+	until = stop_deadline();
+	stop_begin(a);
 	lease_release(a->lease);
+	stop_wait(a, until);
 	lease_free(a->lease);
 	for (k = 0; k < KIND_N; k++)
 		informer_free(a->inf[k]);

@@ -75,7 +75,10 @@ struct kube_api_opts {
 /* NULL (logged) when the kubeconfig or service account cannot be read. */
 struct kube_api	*kube_api_new(struct event_base *, const struct kube_api_opts *,
 		    kube_apply_cb, void *arg);
-/* Releases the Lease (best effort, bounded wait) and frees. */
+/*
+ * Marks our BGPEndpoint SpeakerReady=False (SpeakerStopped) and releases
+ * the Lease, best effort within about two seconds, then frees.
+ */
 void		 kube_api_free(struct kube_api *);
 /* As kube_dir_loaded: every kind listed once and a model applied. */
 int		 kube_api_loaded(const struct kube_api *, char *why, size_t);

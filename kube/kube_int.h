@@ -607,6 +607,7 @@ struct kube_api {
 	json_t			*views;		/* key -> status we last wrote */
 	struct event		*ev_build, *ev_resync;
 	int			 stopping;	/* no more builds or applies */
+	struct kube_req		*stop_req;	/* stop.c's write, in flight */
 	char			 why[256];
 };
 /* 1 when this speaker serves the session object (names our endpoint). */
@@ -619,6 +620,15 @@ json_t	*api_objs(const struct kube_api *, enum kind_idx);
 void	 api_dirty(struct kube_api *);
 /* Finalizers and status, from the last build; called after each one. */
 void	 apisync_run(struct kube_api *);
+
+/* stop.c: SpeakerReady=False on our BGPEndpoint at a clean stop. */
+#define STOP_WAIT_MS	1500
+/* Send the write (nothing when there is nothing to take back). */
+void	 stop_begin(struct kube_api *);
+/* Turn the loop until it is done or until_ms (monotonic) has passed. */
+void	 stop_wait(struct kube_api *, long long until_ms);
+/* Now + STOP_WAIT_MS, on stop_wait's clock. */
+long long stop_deadline(void);
 
 /* patch.c: merge patches and finalizer names. */
 /* "bgp.miloapis.com/speaker-<endpoint>", hashing a name that is too long. */

@@ -475,6 +475,44 @@ def test_speaker_holds_only_its_sessions(lab, selectable):
         raise
 
 
+def test_endpoint_marked_stopped(lab):
+    """A speaker stopped with SIGTERM marks its own BGPEndpoint SpeakerReady
+    False (SpeakerStopped) before it exits, and True again once it runs;
+    a hung API server does not hold its stop up."""
+    lab.kubectl("create", "namespace", "bgp-system", check=False)
+    lab.kubectl("apply", "-f", "-", stdin=MANIFESTS)
+    lab.bgpd("a")
+    lab.bgpd("b")
+    try:
+        poll("a-b established", lambda: established(lab.get("bgpsession", "a-b")))
+        for ep in ("node-a", "node-b"):
+            poll("SpeakerReady on " + ep, lambda: (cond(lab.get(
+                "bgpendpoint", ep), "SpeakerReady") or {}).get("status") == "True")
+        assert lab.stop("bgpd-b") == 0
+        # Written before the process exited: no waiting here.
+        c = cond(lab.get("bgpendpoint", "node-b"), "SpeakerReady")
+        assert (c["status"], c["reason"]) == ("False", "SpeakerStopped"), c
+        assert "node-b" in c["message"], c
+        assert cond(lab.get("bgpendpoint", "node-a"), "SpeakerReady")["status"] == "True"
+        lab.bgpd("b")
+        poll("SpeakerReady True again on node-b", lambda: (cond(lab.get(
+            "bgpendpoint", "node-b"), "SpeakerReady") or {}).get("status") == "True")
+        poll("a-b established again", lambda: established(lab.get("bgpsession", "a-b")))
+        api = lab.procs["apiserver"]
+        api.send_signal(signal.SIGSTOP)
+        try:
+            t0 = time.monotonic()
+            rc = lab.stop("bgpd-b")
+            took = time.monotonic() - t0
+        finally:
+            api.send_signal(signal.SIGCONT)
+        print("stop with the API server hung: %.1f s" % took)
+        assert rc == 0 and took < 6, (rc, took)
+    except BaseException:
+        print(lab.tail())
+        raise
+
+
 def test_survives_apiserver_restart(lab):
     """The API server goes away: peers stay up, the speaker retries with
     back-off, and once the server is back, changes made there apply."""
