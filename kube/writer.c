@@ -19,7 +19,9 @@
  * failure: it is retried as soon as the caller recomputes from a newer
  * version (the watch shows it within milliseconds), without back-off. The
  * same stale version is not sent again for WRITER_STALE_MS, in case the
- * watch is slow to show the newer one.
+ * watch is slow to show the newer one. Likewise a create or delete that
+ * went through is not repeated for WRITER_STALE_MS, while the watch may
+ * not show it yet.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +123,26 @@ writer_paced(struct writer *w, json_t *k)
 	return 1;
 }
 
+/*
+ * A create or delete that went through is not sent again while the watch
+ * may not show it yet (a build in between would repeat it); after that the
+ * key is forgotten, so the same request can be made again. 1: forgotten.
+ */
+static int
+writer_forget(struct writer *w, json_t *k)
+{
+	json_t *until = json_object_get(k, "done_until");
+	json_int_t left;
+
+	if (until == NULL)
+		return 0;
+	left = json_integer_value(until) - writer_now_ms();
+	if (left <= 0)
+		return 1;
+	writer_wake(w, left);
+	return 0;
+}
+
 /* 1 while rv is the version that just got 409: the watch brings a newer. */
 static int
 writer_stale(struct writer *w, json_t *k, const json_t *rv)
@@ -183,15 +205,19 @@ writer_done(void *arg, long status, const char *body, size_t len,
 	json_object_del(k, "dropped");
 	if (status >= 200 && status < 300 && json_is_null(json_object_get(k,
 	    "rv"))) {
-		/* No version to wait for (create, delete): forget it. */
-		json_object_del(w->keys, r->key);
+		/* No version to wait for (create, delete): forgotten once the
+		 * watch has had time to show it. */
+		json_object_set_new(k, "done_until", json_integer(
+		    writer_now_ms() + WRITER_STALE_MS));
 	} else if (status >= 200 && status < 300) {
 		json_object_del(k, "bo");
 		json_object_del(k, "due");
 	} else if (status == 404) {
 		json_object_del(w->keys, r->key);	/* gone: nothing to do */
 	} else if (status == 409 && strstr(r->key, "/create") != NULL) {
-		json_object_del(k, "patch");	/* exists: the watch shows it */
+		/* Exists: the watch shows it. */
+		json_object_set_new(k, "done_until", json_integer(
+		    writer_now_ms() + WRITER_STALE_MS));
 	} else if (status == 409) {
 		/* Stale resourceVersion: retry from the version the watch
 		 * brings, at once. */
@@ -235,6 +261,10 @@ writer_send(struct writer *w, const char *key, const char *method,
 	char *body;
 	int same;
 
+	if (k != NULL && writer_forget(w, k)) {
+		json_object_del(w->keys, key);
+		k = NULL;
+	}
 	if (k == NULL) {
 		k = json_object();
 		json_object_set_new(w->keys, key, k);
