@@ -200,12 +200,14 @@ sv_refused(void *arg, const char *msg)
 	struct sv_stream *s = arg;
 	struct sessview *v = s->v;
 	struct timeval tv = { 0, 0 };
+	char q[300];
 
 	if (v->fallback)
 		return;
 	v->fallback = 1;
 	log_warn("API server refuses BGPSession field selectors; watching "
-	    "every session and keeping ours", "reason=%s", msg);
+	    "every session and keeping ours", "reason=%s", log_q(msg, q,
+	    sizeof(q)));
 	evtimer_add(v->ev_fallback, &tv);
 }
 
