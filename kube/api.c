@@ -377,7 +377,7 @@ kube_api_free(struct kube_api *a)
 	for (k = 0; k < KIND_N; k++)
 		informer_free(a->inf[k]);
 	sessview_free(a->sess);
-	informer_free(a->generated);
+	ppctl_stop(a);
 	depart_free(a->depart);
 	writer_free(a->writer);
 	events_free(a->events);

@@ -568,6 +568,7 @@ void		 depart_run(struct depart *, const struct model *applied);
 struct kube_api;
 /* Watch the generated sessions while, and only while, holding the Lease. */
 void	 ppctl_watch(struct kube_api *);
+void	 ppctl_stop(struct kube_api *);
 /* Nothing happens until that watch has listed once. */
 void	 ppctl_run(struct kube_api *);
 
@@ -598,8 +599,11 @@ struct kube_api {
 	struct api_inf		 ia[KIND_N];
 	struct sessview		*sess;		/* the sessions naming us */
 	struct depart		*depart;
-	/* Lease holder only: every session a policy generated. */
+	/* Lease holder only: every session a policy generated, and when
+	 * each create or delete ppctl.c sent went out (key -> ms). */
 	struct informer		*generated;
+	json_t			*pp_sent;
+	struct event		*ev_pp;
 	struct store		*store;
 	struct build_out	 out;
 	struct model		*applied;

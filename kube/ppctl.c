@@ -14,16 +14,69 @@
  * holder also watches every session carrying the policy label (between
  * other nodes too), from gaining the Lease to losing it, and acts only
  * once that watch has listed: an incomplete view would recreate sessions
- * that exist or miss ones to delete.
+ * that exist or miss ones to delete. That watch is not the stream that
+ * brings the speaker's other changes, so a write's result may show on it
+ * only after builds the speaker's own events caused: a create or delete
+ * sent is not sent again until the watch shows it, or PPCTL_WAIT_MS
+ * passed (the write failed, or its result never matched).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
 
 #include "bgp/log.h"
 #include "kube/kube_int.h"
 
 #define PPCTL_LABEL	"bgp.miloapis.com/policy"
+#define PPCTL_WAIT_MS	5000
+
+static json_int_t
+ppctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+ppctl_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	api_dirty(arg);
+}
+
+/* 1 while a write of key is waiting to show on the watch. */
+static int
+ppctl_pending(struct kube_api *a, const char *key)
+{
+	json_int_t left = json_integer_value(json_object_get(a->pp_sent,
+	    key));
+	struct timeval tv;
+
+	if (left == 0)
+		return 0;
+	left += PPCTL_WAIT_MS - ppctl_now_ms();
+	if (left <= 0) {
+		json_object_del(a->pp_sent, key);
+		return 0;
+	}
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	if (!evtimer_pending(a->ev_pp, NULL))
+		evtimer_add(a->ev_pp, &tv);
+	return 1;
+}
+
+static void
+ppctl_sent(struct kube_api *a, const char *key)
+{
+	json_object_set_new(a->pp_sent, key, json_integer(ppctl_now_ms()));
+}
 
 static void
 ppctl_event(void *arg, enum informer_ev ev, json_t *obj)
@@ -31,6 +84,18 @@ ppctl_event(void *arg, enum informer_ev ev, json_t *obj)
 	(void)ev;
 	(void)obj;
 	api_dirty(arg);
+}
+
+void
+ppctl_stop(struct kube_api *a)
+{
+	informer_free(a->generated);
+	a->generated = NULL;
+	json_decref(a->pp_sent);
+	a->pp_sent = NULL;
+	if (a->ev_pp != NULL)
+		event_free(a->ev_pp);
+	a->ev_pp = NULL;
 }
 
 void
@@ -43,10 +108,12 @@ ppctl_watch(struct kube_api *a)
 	if (a->generated != NULL) {
 		log_info("not the Lease holder: no longer watching generated "
 		    "sessions", "label=%s", PPCTL_LABEL);
-		informer_free(a->generated);
-		a->generated = NULL;
+		ppctl_stop(a);
 		return;
 	}
+	a->pp_sent = json_object();
+	if ((a->ev_pp = evtimer_new(a->base, ppctl_wait_cb, a)) == NULL)
+		fatal("%s: cannot create a timer", __func__);
 	esc = kube_http_escape(PPCTL_LABEL);
 	q = kube_asprintf("labelSelector=%s", esc);
 	a->generated = informer_new_query(a->base, a->http, KUBE_API_PREFIX
@@ -102,6 +169,11 @@ ppctl_create(struct kube_api *a, const struct gensession *g)
 	    ppctl_labels(g));
 	char *key = kube_asprintf("BGPSession/%s/create", g->name);
 
+	if (ppctl_pending(a, key)) {
+		json_decref(md);
+		free(key);
+		return;
+	}
 	if (uid != NULL)
 		json_object_set_new(md, "ownerReferences", json_pack("[{s:s, "
 		    "s:s, s:s, s:s, s:b, s:b}]", "apiVersion",
@@ -110,10 +182,11 @@ ppctl_create(struct kube_api *a, const struct gensession *g)
 		    "blockOwnerDeletion", 1));
 	log_info("creating a generated session", "session=%s policy=%s",
 	    g->name, g->policy);
-	writer_send(a->writer, key, "POST", KUBE_API_PREFIX "bgpsessions",
+	if (writer_send(a->writer, key, "POST", KUBE_API_PREFIX "bgpsessions",
 	    json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", KUBE_GROUP_VERSION,
 	    "kind", "BGPSession", "metadata", md, "spec", ppctl_spec(g)),
-	    "application/json", NULL);
+	    "application/json", NULL))
+		ppctl_sent(a, key);
 	free(key);
 }
 
@@ -167,12 +240,18 @@ static void
 ppctl_delete(struct kube_api *a, const char *name, const char *policy)
 {
 	char *key = kube_asprintf("BGPSession/%s/delete", name);
-	char *esc = kube_http_escape(name);
-	char *path = kube_asprintf(KUBE_API_PREFIX "bgpsessions/%s", esc);
+	char *esc, *path;
 
+	if (ppctl_pending(a, key)) {
+		free(key);
+		return;
+	}
+	esc = kube_http_escape(name);
+	path = kube_asprintf(KUBE_API_PREFIX "bgpsessions/%s", esc);
 	log_info("deleting a generated session no longer wanted",
 	    "session=%s policy=%s", name, policy);
-	writer_send(a->writer, key, "DELETE", path, NULL, NULL, NULL);
+	if (writer_send(a->writer, key, "DELETE", path, NULL, NULL, NULL))
+		ppctl_sent(a, key);
 	free(key);
 	free(esc);
 	free(path);
@@ -238,6 +317,9 @@ ppctl_run(struct kube_api *a)
 			ppctl_create(a, g);
 			continue;
 		}
+		key = kube_asprintf("BGPSession/%s/create", g->name);
+		json_object_del(a->pp_sent, key);	/* shown: done */
+		free(key);
 		/* A hand-written session of that name wins; leave it be. */
 		if (json_object_get(json_object_get(json_object_get(o,
 		    "metadata"), "labels"), PPCTL_LABEL) == NULL ||
