@@ -26,7 +26,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "kube"))
 import e2e_lab  # noqa: E402
 from e2e_lab import Lab, cond_is, poll, sh  # noqa: E402
 
-PFX = "ke%d-" % os.getpid()
+# Namespace and link names: $KUBE_LAB_PREFIX (default "ke") + pid.
+PFX = os.environ.get("KUBE_LAB_PREFIX", "ke") + "%d-" % os.getpid()
 
 
 def ms(x):
