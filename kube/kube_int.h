@@ -517,6 +517,8 @@ struct lease	*lease_new(struct event_base *, struct kube_http *,
 		    const char *ns, const char *id, void (*changed)(void *, int),
 		    void *arg);
 int		 lease_held(const struct lease *);
+/* holderIdentity as last observed ("" when free or unknown). */
+const char	*lease_holder(const struct lease *);
 /* Give it up so another speaker takes over at once (bounded wait). */
 void		 lease_release(struct lease *);
 void		 lease_free(struct lease *);

@@ -119,7 +119,9 @@ def test_rbac_matches_code(rendered):
     # The Lease only in bgpd's namespace, only through a Role.
     assert rules_for(rendered, "coordination.k8s.io", "leases") == set()
     assert rules_for(rendered, "coordination.k8s.io", "leases",
-                     "bgp-system") == {"get", "create", "update"}
+                     "bgp-system") == {"get", "list", "watch", "create",
+                                       "update"}
+    assert '"metadata.name%3D" LEASE_NAME' in src
     assert rules_for(rendered, "events.k8s.io", "events", "default") == {
         "create"}
     # Nothing else: no wildcard, no other resource.
