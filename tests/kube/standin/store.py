@@ -122,6 +122,8 @@ class Store:
         self.persist_history = 2000
         self.watchers = set()
         self.dirty = False
+        # One dump at a time (the flusher and the one at exit share a file).
+        self.dump_lock = threading.Lock()
         self.on_commit = []     # callbacks (rt_key, type, obj, prev), under the lock
 
     # ---- reads
@@ -207,6 +209,10 @@ class Store:
 
     # ---- persistence
     def dump(self, path):
+        with self.dump_lock:
+            self._dump(path)
+
+    def _dump(self, path):
         with self.lock:
             # the newest events only: a restart is also a (partial) compaction
             hist = self.history[-self.persist_history:] if self.persist_history else []
