@@ -35,7 +35,11 @@
 #define WRITER_BACKOFF_BASE_MS	500
 #define WRITER_BACKOFF_CAP_MS	30000
 #define WRITER_MIN_GAP_MS	1000	/* between writes of one object */
-#define WRITER_BURST		4	/* writes of one object let through at once */
+/*
+ * Writes of one object let through at once: a new session passes through
+ * up to six FSM states on its way up, each a status write.
+ */
+#define WRITER_BURST		8
 #define WRITER_STALE_MS		1000	/* a version that got 409, not resent */
 
 struct writer {
