@@ -3,9 +3,12 @@
 (tests/kube/apiserver.py) in network namespaces. Not a test: prints figures.
 
   1. kubectl apply of a BGPAdvertisement on node A -> the route in node B's
-     kernel (ip route in B's namespace, polled every ~2 ms).
+     kernel (ip route in B's namespace, polled every ~2 ms); the same with
+     a POST over a kept-open HTTPS connection (a controller's client
+     library), which leaves out kubectl's start-up.
   2. kubectl apply of a BGPSession (both speakers already up) ->
-     SessionEstablished=True in the API (kubectl wait, a watch).
+     SessionEstablished=True in the API (kubectl wait, a watch); the same
+     with a POST and a watch over HTTPS.
   3. N idle speakers for a while: API requests/s and bytes/s from
      GET /_standin/stats; no polling, only watches.
 
@@ -14,12 +17,20 @@ Run as root:  /usr/bin/python3 bench/kube/bench.py [--reps 10] [--idle 20]
 """
 
 import argparse
+import base64
+import ctypes
+import http.client
+import json
 import os
+import ssl
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
+
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "kube"))
@@ -39,6 +50,72 @@ def summary(name, xs, target):
     print("%-48s median %8s  min %8s  max %8s  (n=%d, target %s)" % (
         name, ms(statistics.median(xs)), ms(xs[0]), ms(xs[-1]), len(xs), target))
     return statistics.median(xs)
+
+
+class Api:
+    """HTTPS to the stand-in as a controller's client library talks to it:
+    credentials from the kubeconfig, connections opened once (inside the
+    stand-in's namespace) and kept."""
+
+    def __init__(self, lab):
+        with open(lab.kubeconfig) as f:
+            kc = yaml.safe_load(f)
+        cl = kc["clusters"][0]["cluster"]
+        self.token = kc["users"][0]["user"]["token"]
+        self.ctx = ssl.create_default_context(cadata=base64.b64decode(
+            cl["certificate-authority-data"]).decode())
+        u = urllib.parse.urlparse(cl["server"])
+        self.host, self.port = u.hostname, u.port
+        self.ns = lab.ns["k"]
+        self.conn = self.connect()
+
+    def connect(self):
+        libc = ctypes.CDLL(None, use_errno=True)
+        here = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        there = os.open("/run/netns/" + self.ns, os.O_RDONLY)
+        try:
+            if libc.setns(there, 0x40000000) != 0:
+                raise OSError(ctypes.get_errno(), "setns " + self.ns)
+            c = http.client.HTTPSConnection(self.host, self.port, context=self.ctx,
+                                            timeout=30)
+            c.connect()
+            return c
+        finally:
+            libc.setns(here, 0x40000000)
+            os.close(here)
+            os.close(there)
+
+    def call(self, method, path, body=None, conn=None):
+        c = conn or self.conn
+        c.request(method, path, body=json.dumps(body) if body is not None else None,
+                  headers={"Authorization": "Bearer " + self.token,
+                           "Content-Type": "application/json"})
+        r = c.getresponse()
+        data = r.read()
+        assert 200 <= r.status < 300, (r.status, data)
+        return json.loads(data)
+
+    def wait_cond(self, c, plural, name, rv, ctype, timeout=30):
+        """Watch one object from rv on connection c (opened beforehand, as a
+        controller's watch is) until condition ctype is True."""
+        try:
+            c.request("GET", "%s%s?watch=1&resourceVersion=%s&timeoutSeconds=%d"
+                      "&fieldSelector=metadata.name%%3D%s" % (
+                          GROUP, plural, rv, timeout, name),
+                      headers={"Authorization": "Bearer " + self.token})
+            r = c.getresponse()
+            assert r.status == 200, r.status
+            while True:
+                line = r.readline()
+                assert line, "watch ended before %s" % ctype
+                o = json.loads(line).get("object", {})
+                if cond_is(o, ctype, "True"):
+                    return
+        finally:
+            c.close()
+
+
+GROUP = "/apis/bgp.miloapis.com/v1alpha1/"
 
 
 def kernel_has(lab, side, prefix):
@@ -69,44 +146,59 @@ kind: BGPSession
 metadata: {name: %s}
 spec: {localEndpoint: node-a, remoteEndpoint: node-b, holdTime: 9, keepaliveTime: 3}
 """
-        est = []
-        for i in range(reps):
+        api = Api(lab)
+        est, est_http = [], []
+        for i in range(2 * reps):
             name = "bench-%d" % i
+            watch = api.connect() if i % 2 else None
             t0 = time.monotonic()
-            lab.apply(sess % name)
-            r = lab.kubectl("wait", "--for=condition=SessionEstablished",
-                            "--timeout=30s", "bgpsession/" + name, check=False)
-            t1 = time.monotonic()
-            assert r.returncode == 0, r.stderr
-            est.append(t1 - t0)
-            if i < reps - 1:
+            if i % 2 == 0:
+                lab.apply(sess % name)
+                r = lab.kubectl("wait", "--for=condition=SessionEstablished",
+                                "--timeout=30s", "bgpsession/" + name, check=False)
+                assert r.returncode == 0, r.stderr
+                est.append(time.monotonic() - t0)
+            else:
+                o = api.call("POST", GROUP + "bgpsessions", yaml.safe_load(sess % name))
+                api.wait_cond(watch, "bgpsessions", name, o["metadata"]["resourceVersion"],
+                              "SessionEstablished")
+                est_http.append(time.monotonic() - t0)
+            if i < 2 * reps - 1:
                 lab.kubectl("delete", "bgpsession", name, "--timeout=30s")
                 poll("no peers", lambda: lab.neighbors("a") == [] and
                      lab.neighbors("b") == [], 30, 0.05)
         # The last session stays up for the advertisements.
-        adv = []
-        adv_after = []
-        for i in range(reps):
+        adv, adv_after, adv_http = [], [], []
+        for i in range(2 * reps):
             prefix = "10.200.%d.0/24" % i
-            t0 = time.monotonic()
-            lab.apply("""
+            doc = """
 apiVersion: bgp.miloapis.com/v1alpha1
 kind: BGPAdvertisement
 metadata: {name: bench-%d}
 spec:
   prefixes: ["%s"]
   endpointSelector: {matchLabels: {node: a}}
-""" % (i, prefix))
+""" % (i, prefix)
+            t0 = time.monotonic()
+            if i % 2 == 0:
+                lab.apply(doc)
+            else:
+                api.call("POST", GROUP + "bgpadvertisements", yaml.safe_load(doc))
             t1 = time.monotonic()
             poll(prefix + " in B's kernel", lambda: kernel_has(lab, "b", prefix),
                  30, 0.002)
             t2 = time.monotonic()
-            adv.append(t2 - t0)
-            adv_after.append(t2 - t1)
+            if i % 2 == 0:
+                adv.append(t2 - t0)
+                adv_after.append(t2 - t1)
+            else:
+                adv_http.append(t2 - t0)
         print("kubectl itself (a get, process start to exit): %s" % ms(kubectl_cost))
         summary("BGPAdvertisement apply -> B's kernel", adv, "100 ms")
         summary("  same, from kubectl's exit", adv_after, "")
+        summary("BGPAdvertisement POST (HTTPS) -> B's kernel", adv_http, "100 ms")
         summary("BGPSession apply -> SessionEstablished (wait)", est, "1 s")
+        summary("BGPSession POST -> SessionEstablished (watch)", est_http, "1 s")
     finally:
         lab.teardown()
         shutil.rmtree(tmp, ignore_errors=True)
