@@ -122,12 +122,14 @@ class Lab:
                "nodad")
             sh("ip", "-n", n, "link", "set", "eth0", "up")
 
-    def start(self, name, ns, args):
+    def start(self, name, ns, args, env=None):
+        """env: variables added to this process's environment."""
         log = open(os.path.join(self.tmp, name + ".log"), "ab")
         self.logs[name] = log.name
         self.procs[name] = subprocess.Popen(
             ["ip", "netns", "exec", self.ns[ns]] + args,
-            stdout=log, stderr=subprocess.STDOUT)
+            stdout=log, stderr=subprocess.STDOUT,
+            env=dict(os.environ, **env) if env else None)
         log.close()
 
     def apiserver(self, port=0, bookmark="0.5"):
@@ -148,17 +150,19 @@ class Lab:
         with open(port_file) as f:
             self.port = int(f.read().strip())
 
-    def bgpd(self, side, name=None, fib=True):
+    def bgpd(self, side, name=None, fib=True, binary=None, env=None):
         """A speaker for node-<side> in that node's namespace, with its own
-        copy of the kubeconfig. name: a second speaker's process name."""
+        copy of the kubeconfig. name: a second speaker's process name;
+        binary: another build of bgpd (e.g. build-asan/bgpd) for this node;
+        env: extra environment (e.g. ASAN_OPTIONS)."""
         name = name or "bgpd-" + side
         kc = os.path.join(self.tmp, "kubeconfig-" + name)
         shutil.copyfile(self.kubeconfig, kc)
         self.start(name, side, [
-            BGPD, "--kubeconfig", kc, "--local-endpoint", "node-" + side,
+            binary or BGPD, "--kubeconfig", kc, "--local-endpoint", "node-" + side,
             "--metrics-addr", METRICS, "--health-addr", HEALTH,
             "--lease-namespace", "bgp-system", "--log-level", "debug"]
-            + ([] if fib else ["--no-fib"]))
+            + ([] if fib else ["--no-fib"]), env=env)
 
     def stop(self, name, sig=signal.SIGTERM):
         p = self.procs.pop(name, None)
