@@ -217,12 +217,28 @@ apisync_shared(enum kind_idx k)
 	return k == KIND_CONFIG || k == KIND_ADVERT || k == KIND_POLICY;
 }
 
+/*
+ * Whether the view last written (views: {uid, want}) is want on this very
+ * object. An object deleted and created again under the same name has
+ * another uid and no status: the old view says nothing about it.
+ */
+static int
+apisync_viewed(const json_t *view, const json_t *uid, const json_t *want)
+{
+	const json_t *vuid = json_object_get(view, "uid");
+
+	if (view == NULL || !json_equal(json_object_get(view, "want"), want))
+		return 0;
+	return (vuid == NULL || json_is_null(vuid)) ? uid == NULL :
+	    uid != NULL && json_equal(vuid, uid);
+}
+
 static void
 apisync_one(struct kube_api *a, enum kind_idx k, const json_t *entry,
     const char *now)
 {
 	const char *name = json_string_value(json_object_get(entry, "name"));
-	json_t *o, *want, *patch;
+	json_t *o, *want, *patch, *uid;
 	char *key, *path;
 	int sent;
 
@@ -230,8 +246,9 @@ apisync_one(struct kube_api *a, enum kind_idx k, const json_t *entry,
 	    (want = apisync_want(a, k, entry, o)) == NULL)
 		return;
 	key = kube_asprintf("%s/%s/status", kind_at(k)->kind, name);
-	if (apisync_shared(k) && json_equal(json_object_get(a->views, key),
-	    want)) {
+	uid = json_object_get(json_object_get(o, "metadata"), "uid");
+	if (apisync_shared(k) && apisync_viewed(json_object_get(a->views, key),
+	    uid, want)) {
 		json_decref(want);
 		free(key);
 		return;
@@ -247,7 +264,8 @@ apisync_one(struct kube_api *a, enum kind_idx k, const json_t *entry,
 	/* A view held back by the writer (pace, back-off) is not written yet:
 	 * the writer's call to recompute must find it different. */
 	if (apisync_shared(k) && sent)
-		json_object_set(a->views, key, want);
+		json_object_set_new(a->views, key, json_pack("{s:O?, s:O}",
+		    "uid", uid, "want", want));
 	json_decref(want);
 	free(key);
 }
