@@ -242,17 +242,10 @@ class Model:
         return out
 
     def origin_counts(self, node):
-        """Per advertisement, the prefixes node originates for it: a prefix
-        named by two advertisements belongs to the first by name."""
-        owned, out = set(), {}
-        for name in sorted(self.adverts):
-            a = self.adverts[name]
-            mine = set()
-            if a["sel"] is None or sel_match(a["sel"], self.labels[node]):
-                mine = set(a["prefixes"]) - owned
-                owned |= mine
-            out[name] = len(mine)
-        return out
+        """Per advertisement, the prefixes node originates for it (a prefix
+        two advertisements name counts for both)."""
+        return {name: len(a["prefixes"]) if a["sel"] is None or sel_match(
+            a["sel"], self.labels[node]) else 0 for name, a in self.adverts.items()}
 
     def passes(self, typ, peer_session, peer_node, prefix):
         for name in sorted(self.policies):
