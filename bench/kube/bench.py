@@ -204,10 +204,60 @@ spec:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def proc_usage(pid):
+    """(RSS bytes, CPU seconds) of a process, or None once it is gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            rss = [int(x.split()[1]) * 1024 for x in f if x.startswith("VmRSS:")][0]
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read().rsplit(")", 1)[1].split()
+        return rss, (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError):
+        return None
+
+
+def usage(lab, names):
+    """{name: (rss, cpu)} of lab processes ("ip netns exec" execs in place)."""
+    return {k: u for k in names for u in [proc_usage(lab.procs[k].pid)] if u}
+
+
+def idle_report(n, dt, st, u0, u1):
+    req = st["requests"]
+    total = sum(req.values())
+    print("%d idle speakers for %.0f s:" % (n, dt))
+    print("  requests: %d, %.3f/s, %.5f/s per speaker" % (total, total / dt, total / dt / n))
+    # Watches opened before the reset carry bytes and events but no request.
+    for k in sorted(set(req) | set(st["bytes"]), key=lambda k: (-req.get(k, 0), k)):
+        b = st["bytes"].get(k, {})
+        print("    %-36s %6d  %8.4f/s  in %9d B  out %10d B  events %6d" % (
+            k, req.get(k, 0), req.get(k, 0) / dt, b.get("in", 0), b.get("out", 0),
+            b.get("events", 0)))
+    print("  lease renewals (update leases): %d, %.3f/s" % (
+        req.get("update leases", 0), req.get("update leases", 0) / dt))
+    bi = sum(b["in"] for b in st["bytes"].values())
+    bo = sum(b["out"] for b in st["bytes"].values())
+    print("  bytes (HTTP bodies): in %.0f B/s, out %.0f B/s; per speaker in %.1f B/s, "
+          "out %.1f B/s" % (bi / dt, bo / dt, bi / dt / n, bo / dt / n))
+    print("  watch events %d (%.2f/s); open watches %d" % (
+        st["watchEvents"], st["watchEvents"] / dt, st["openWatches"]))
+    polling = {k: v for k, v in req.items() if k.split(" ")[0] in ("get", "list")}
+    print("  get/list in the idle period (the 300 s relist; polling would show here): %s" % (
+        polling or "none"))
+    sp = [k for k in u1 if k.startswith("bgpd-") and k in u0]
+    if sp:
+        rss = sorted(u1[k][0] for k in sp)
+        cpu = sum(u1[k][1] - u0[k][1] for k in sp)
+        print("  bgpd: RSS median %.1f MiB, max %.1f MiB; CPU %.2f%% of a core for all %d" % (
+            rss[len(rss) // 2] / 2**20, rss[-1] / 2**20, 100 * cpu / dt, len(sp)))
+    if "apiserver" in u1 and "apiserver" in u0:
+        print("  stand-in: RSS %.1f MiB; CPU %.2f%% of a core" % (
+            u1["apiserver"][0] / 2**20, 100 * (u1["apiserver"][1] - u0["apiserver"][1]) / dt))
+
+
 def idle(n, seconds):
     nodes = tuple("s%d" % i for i in range(n))
     for i, s in enumerate(nodes):
-        e2e_lab.ADDR[s] = "10.78.0.%d" % (10 + i)
+        e2e_lab.ADDR[s] = "10.78.0.%d" % (10 + i)   # one /24: n <= 240
         e2e_lab.ADDR6[s] = "fd00:78::%x" % (10 + i)
     tmp = __import__("tempfile").mkdtemp(prefix=PFX)
     lab = Lab(tmp, PFX)
@@ -227,31 +277,20 @@ spec: {address: %s, asNumber: 65000}
             lab.bgpd(s, fib=False)
         poll("every speaker ready", lambda: all(
             cond_is(e, "SpeakerReady", "True") for e in lab.items("bgpendpoint")
-            if e["metadata"]["name"].startswith("node-s")), 120, 1)
+            if e["metadata"]["name"].startswith("node-s")), 120 + 3 * n, 2)
         # Let start-up writes settle, then count.
         time.sleep(5)
+        names = ["apiserver"] + ["bgpd-" + s for s in nodes]
         lab.standin("POST", "stats/reset")
+        u0 = usage(lab, names)
         t0 = time.monotonic()
         time.sleep(seconds)
         st = lab.standin("GET", "stats")
         dt = time.monotonic() - t0
+        u1 = usage(lab, names)
         alive = sum(1 for s in nodes if lab.procs["bgpd-" + s].poll() is None)
-        req = st["requests"]
-        total = sum(v for k, v in req.items())
-        by_verb = {}
-        for k, v in req.items():
-            verb = k.split(" ")[0]
-            by_verb[verb] = by_verb.get(verb, 0) + v
-        print("%d idle speakers (%d alive at the end) for %.0f s:" % (n, alive, dt))
-        print("  requests: %d total, %.3f/s (%.4f/s per speaker); by verb: %s" % (
-            total, total / dt, total / dt / n, by_verb))
-        print("  bytes: in %.0f B/s, out %.0f B/s (%.1f B/s per speaker); watch events %d; "
-              "open watches %d" % (st["bytesIn"] / dt, st["bytesOut"] / dt,
-                                    (st["bytesIn"] + st["bytesOut"]) / dt / n,
-                                    st["watchEvents"], st["openWatches"]))
-        polling = {k: v for k, v in req.items() if k.split(" ")[0] in ("get", "list")}
-        print("  get/list during the idle period (polling would show here): %s" % (
-            polling or "none"))
+        print("%d of %d speakers alive at the end" % (alive, n))
+        idle_report(n, dt, st, u0, u1)
     finally:
         lab.teardown()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -259,7 +298,7 @@ spec: {address: %s, asNumber: 65000}
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--reps", type=int, default=10)
+    ap.add_argument("--reps", type=int, default=10, help="latency repetitions (0: skip)")
     ap.add_argument("--idle", type=int, default=20, help="idle speakers (0: skip)")
     ap.add_argument("--idle-seconds", type=float, default=120)
     o = ap.parse_args()
@@ -268,7 +307,8 @@ def main():
         sys.exit("cannot run: " + why)
     r = subprocess.run(["uptime"], capture_output=True, text=True)
     print("machine: %d cores; %s" % (os.cpu_count(), r.stdout.strip()))
-    latency(o.reps)
+    if o.reps:
+        latency(o.reps)
     if o.idle:
         idle(o.idle, o.idle_seconds)
 
