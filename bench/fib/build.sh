@@ -10,6 +10,7 @@ W="-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 P="libevent libnl-3.0 libnl-route-3.0"
 ${CC:-cc} -O2 -g $W -Wno-unused-function -I. $(pkg-config --cflags $P) \
 	-o "$out/fibbench" bench/fib/fibbench.c fib/*.c bgp/addr.c bgp/log.c \
+	bgp/logkv.c bgp/logrl.c \
 	$(pkg-config --libs $P)
 ${CC:-cc} -O2 -g $W -Wno-unused-function -I. $(pkg-config --cflags $P) \
 	-o "$out/bare" bench/fib/bare.c $(pkg-config --libs $P)

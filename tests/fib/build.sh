@@ -10,5 +10,5 @@ ${CC:-cc} -O2 -g $SAN -Wall -Wextra -Werror -Wstrict-prototypes \
 	-Wmissing-prototypes -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wsign-compare -std=gnu11 -D_GNU_SOURCE -I. \
 	$(pkg-config --cflags libevent libnl-3.0 libnl-route-3.0) \
-	-o "$out" tests/fib/fibdrv.c fib/*.c bgp/addr.c bgp/log.c \
+	-o "$out" tests/fib/fibdrv.c fib/*.c bgp/addr.c bgp/log.c bgp/logkv.c bgp/logrl.c \
 	$(pkg-config --libs libevent libnl-3.0 libnl-route-3.0)
