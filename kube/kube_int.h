@@ -61,6 +61,8 @@ void	*kube_reallocarray(void *, size_t, size_t);
 char	*kube_strdup(const char *);
 char	*kube_asprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 int	 kube_name_valid(const char *);	/* RFC 1123 subdomain */
+/* Milliseconds on the monotonic clock: deadlines and pacing, never dates. */
+long long kube_now_ms(void);
 
 /* field.c: typed reads of JSON members, recording errors by path. */
 #define FIELD_OPTIONAL	0

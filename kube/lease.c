@@ -55,15 +55,6 @@ struct lease {
 	int			 release_tries;
 };
 
-static long long
-lease_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 lease_micro_time(char *buf, size_t len)
 {
@@ -116,7 +107,7 @@ lease_set_held(struct lease *l, int held)
 static void
 lease_arm_at(struct lease *l, long long at_ms)
 {
-	long long d = at_ms - lease_now_ms();
+	long long d = at_ms - kube_now_ms();
 	struct timeval tv;
 
 	if (d < 0)
@@ -145,7 +136,7 @@ lease_observe(struct lease *l, json_t *obj)
 	    JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
 	if (rec == NULL || l->rec == NULL || strcmp(rec, l->rec) != 0)
-		l->rec_at = lease_now_ms();
+		l->rec_at = kube_now_ms();
 	free(l->rec);
 	l->rec = rec;
 	json_decref(l->obj);
@@ -166,7 +157,7 @@ lease_failed(struct lease *l, const char *what, long status, const char *err)
 		    log_q(err ? err : "-", q, sizeof(q)));
 	l->failed = status;
 	/* The holder keeps the renew period: its deadline is near. */
-	lease_arm_at(l, lease_now_ms() + (l->held ? LEASE_RETRY * 1000 : ms));
+	lease_arm_at(l, kube_now_ms() + (l->held ? LEASE_RETRY * 1000 : ms));
 }
 
 static void
@@ -181,7 +172,7 @@ lease_write_done(void *arg, long status, const char *body, size_t len,
 		if ((obj = json_loadb(body, len, 0, NULL)) != NULL)
 			lease_observe(l, obj);
 		json_decref(obj);
-		l->renewed = lease_now_ms();
+		l->renewed = kube_now_ms();
 		l->failed = 0;
 		backoff_reset(&l->bo);
 		free(l->conflict_rv);
@@ -197,7 +188,7 @@ lease_write_done(void *arg, long status, const char *body, size_t len,
 		    l->ns, *l->sent_rv ? l->sent_rv : "-");
 		free(l->conflict_rv);
 		l->conflict_rv = kube_strdup(l->sent_rv);
-		lease_arm_at(l, lease_now_ms());
+		lease_arm_at(l, kube_now_ms());
 		return;
 	}
 	lease_failed(l, l->obj ? "update" : "create", status, err);
@@ -288,7 +279,7 @@ lease_due(struct lease *l)
 static void
 lease_step(struct lease *l)
 {
-	long long now = lease_now_ms(), at;
+	long long now = kube_now_ms(), at;
 
 	if (l->released)
 		return;
@@ -375,7 +366,7 @@ lease_new(struct event_base *base, struct kube_http *http, const char *ns,
 int
 lease_held(const struct lease *l)
 {
-	return l != NULL && l->held && lease_now_ms() - l->renewed <=
+	return l != NULL && l->held && kube_now_ms() - l->renewed <=
 	    LEASE_RENEW_DEADLINE * 1000;
 }
 
@@ -451,7 +442,7 @@ lease_release_done(void *arg, long status, const char *body, size_t len,
 void
 lease_release(struct lease *l)
 {
-	long long until = lease_now_ms() + 2000;
+	long long until = kube_now_ms() + 2000;
 	struct timeval tick = { 0, 50000 };
 
 	if (l == NULL || !l->held || l->obj == NULL)
@@ -462,7 +453,7 @@ lease_release(struct lease *l)
 	l->released = 1;
 	l->held = 0;
 	lease_release_put(l, l->obj);
-	while (l->released != 2 && lease_now_ms() < until) {
+	while (l->released != 2 && kube_now_ms() < until) {
 		event_base_loopexit(l->base, &tick);
 		event_base_loop(l->base, EVLOOP_ONCE);
 	}

@@ -33,15 +33,6 @@
 #define PPCTL_LABEL	"bgp.miloapis.com/policy"
 #define PPCTL_WAIT_MS	5000
 
-static json_int_t
-ppctl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 ppctl_wait_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -60,7 +51,7 @@ ppctl_pending(struct kube_api *a, const char *key)
 
 	if (left == 0)
 		return 0;
-	left += PPCTL_WAIT_MS - ppctl_now_ms();
+	left += PPCTL_WAIT_MS - kube_now_ms();
 	if (left <= 0) {
 		json_object_del(a->pp_sent, key);
 		return 0;
@@ -75,7 +66,7 @@ ppctl_pending(struct kube_api *a, const char *key)
 static void
 ppctl_sent(struct kube_api *a, const char *key)
 {
-	json_object_set_new(a->pp_sent, key, json_integer(ppctl_now_ms()));
+	json_object_set_new(a->pp_sent, key, json_integer(kube_now_ms()));
 }
 
 static void

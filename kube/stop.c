@@ -16,15 +16,6 @@
 #include "bgp/log.h"
 #include "kube/kube_int.h"
 
-static long long
-stop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 stop_done(void *arg, long status, const char *body, size_t len,
     const char *err)
@@ -102,7 +93,7 @@ stop_wait(struct kube_api *a, long long until_ms)
 {
 	struct timeval tick = { 0, 50000 };
 
-	while (a->stop_req != NULL && stop_now_ms() < until_ms) {
+	while (a->stop_req != NULL && kube_now_ms() < until_ms) {
 		event_base_loopexit(a->base, &tick);
 		event_base_loop(a->base, EVLOOP_ONCE);
 	}
@@ -114,5 +105,5 @@ stop_wait(struct kube_api *a, long long until_ms)
 long long
 stop_deadline(void)
 {
-	return stop_now_ms() + STOP_WAIT_MS;
+	return kube_now_ms() + STOP_WAIT_MS;
 }

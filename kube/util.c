@@ -1,12 +1,13 @@
 /*
  * util.c: allocation that cannot fail (running out of memory while building
  * the desired state is not an input error we could answer) and object name
- * syntax.
+ * syntax, and the monotonic millisecond clock the timers share.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bgp/log.h"
 #include "kube/kube_int.h"
@@ -84,4 +85,13 @@ kube_name_valid(const char *s)
 			return 0;
 	}
 	return 1;
+}
+
+long long
+kube_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

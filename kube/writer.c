@@ -63,15 +63,6 @@ struct writer_req {
 	struct writer_req	*prev, *next;
 };
 
-static json_int_t
-writer_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 writer_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -96,7 +87,7 @@ writer_pace_cb(evutil_socket_t fd, short what, void *arg)
 static void
 writer_wake(struct writer *w, json_int_t ms)
 {
-	json_int_t due = writer_now_ms() + ms;
+	json_int_t due = kube_now_ms() + ms;
 	struct timeval tv;
 
 	if (evtimer_pending(w->pace, NULL) && w->pace_due <= due)
@@ -118,7 +109,7 @@ writer_paced(struct writer *w, json_t *k)
 	st.started = json_object_get(k, "tokens") != NULL;
 	st.tokens = json_integer_value(json_object_get(k, "tokens"));
 	st.at = json_integer_value(json_object_get(k, "tok_at"));
-	wait = pace_take(&p, &st, writer_now_ms());
+	wait = pace_take(&p, &st, kube_now_ms());
 	json_object_set_new(k, "tokens", json_integer(st.tokens));
 	json_object_set_new(k, "tok_at", json_integer(st.at));
 	if (wait == 0)
@@ -140,7 +131,7 @@ writer_forget(struct writer *w, json_t *k)
 
 	if (until == NULL)
 		return 0;
-	left = json_integer_value(until) - writer_now_ms();
+	left = json_integer_value(until) - kube_now_ms();
 	if (left <= 0)
 		return 1;
 	writer_wake(w, left);
@@ -152,7 +143,7 @@ static int
 writer_stale(struct writer *w, json_t *k, const json_t *rv)
 {
 	json_int_t left = json_integer_value(json_object_get(k, "stale_until")) -
-	    writer_now_ms();
+	    kube_now_ms();
 
 	if (!json_is_string(rv) || left <= 0 ||
 	    !json_equal(json_object_get(k, "stale_rv"), rv))
@@ -175,7 +166,7 @@ writer_failed(struct writer *w, json_t *k, const char *key, long status,
 	    "error=%s retry_ms=%u", key, status,
 	    log_q(err ? err : "-", q, sizeof(q)), ms);
 	json_object_set_new(k, "bo", json_integer(bo.cur_ms));
-	json_object_set_new(k, "due", json_integer(writer_now_ms() + ms));
+	json_object_set_new(k, "due", json_integer(kube_now_ms() + ms));
 	json_object_del(k, "patch");
 	evtimer_add(w->timer, &tv);
 }
@@ -212,7 +203,7 @@ writer_done(void *arg, long status, const char *body, size_t len,
 		/* No version to wait for (create, delete): forgotten once the
 		 * watch has had time to show it. */
 		json_object_set_new(k, "done_until", json_integer(
-		    writer_now_ms() + WRITER_STALE_MS));
+		    kube_now_ms() + WRITER_STALE_MS));
 	} else if (status >= 200 && status < 300) {
 		json_object_del(k, "bo");
 		json_object_del(k, "due");
@@ -221,13 +212,13 @@ writer_done(void *arg, long status, const char *body, size_t len,
 	} else if (status == 409 && strstr(r->key, "/create") != NULL) {
 		/* Exists: the watch shows it. */
 		json_object_set_new(k, "done_until", json_integer(
-		    writer_now_ms() + WRITER_STALE_MS));
+		    kube_now_ms() + WRITER_STALE_MS));
 	} else if (status == 409) {
 		/* Stale resourceVersion: retry from the version the watch
 		 * brings, at once. */
 		json_object_set(k, "stale_rv", json_object_get(k, "rv"));
 		json_object_set_new(k, "stale_until", json_integer(
-		    writer_now_ms() + WRITER_STALE_MS));
+		    kube_now_ms() + WRITER_STALE_MS));
 		json_object_del(k, "patch");
 		log_debug("API server write conflict; retrying from the newer "
 		    "version", "object=%s", r->key);
@@ -279,7 +270,7 @@ writer_send(struct writer *w, const char *key, const char *method,
 	if (!same && json_is_true(json_object_get(k, "inflight")))
 		json_object_set_new(k, "dropped", json_true());
 	if (same || json_is_true(json_object_get(k, "inflight")) ||
-	    json_integer_value(json_object_get(k, "due")) > writer_now_ms() ||
+	    json_integer_value(json_object_get(k, "due")) > kube_now_ms() ||
 	    writer_stale(w, k, jrv) || writer_paced(w, k)) {
 		json_decref(jrv);
 		json_decref(patch);
