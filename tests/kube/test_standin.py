@@ -248,6 +248,15 @@ def test_generation_bumps_on_spec_changes_only(apiserver):
     r = p(SESS + "/gen", {"spec": {"holdTime": 33}})
     assert r.json["metadata"]["resourceVersion"] == rv
     assert r.json["metadata"]["generation"] == 2
+    # the same on the status subresource: the same conditions again, or a
+    # field the schema prunes (status.observedGeneration), change nothing
+    st = {"conditions": [{"type": "Configured", "status": "True", "reason": "Ok",
+                          "message": "", "lastTransitionTime": "2024-01-01T00:00:00Z"}]}
+    for body in ({"status": st}, {"status": {"observedGeneration": 2}}):
+        r = p(SESS + "/gen/status", body)
+        assert r.code == 200, r.body
+        assert r.json["metadata"]["resourceVersion"] == rv
+        assert "observedGeneration" not in r.json["status"]
 
 
 def test_status_subresource_separation(apiserver):
