@@ -244,16 +244,18 @@ kube_api_resync(struct kube_api *a)
 
 /*
  * The writer asks for a recomputation. After a failed write, also forget
- * the views we believe written, so shared status that did not get through
- * is recomputed against what the server holds.
+ * the views and wishes we believe written, so status that did not get
+ * through is recomputed against what the server holds.
  */
 static void
 api_again(void *arg, int failed)
 {
 	struct kube_api *a = arg;
 
-	if (failed)
+	if (failed) {
 		json_object_clear(a->views);
+		json_object_clear(a->sent);
+	}
 	api_dirty(a);
 }
 
@@ -350,6 +352,7 @@ kube_api_new(struct event_base *base, const struct kube_api_opts *o,
 	a->store = store_new();
 	a->peers = json_object();
 	a->views = json_object();
+	a->sent = json_object();
 	snprintf(a->why, sizeof(a->why), "API server not listed yet");
 	api_start(a);
 	return a;
@@ -392,6 +395,7 @@ kube_api_free(struct kube_api *a)
 	store_free(a->store);
 	json_decref(a->peers);
 	json_decref(a->views);
+	json_decref(a->sent);
 	kubeconfig_free(&a->kc);
 	free(a->local);
 	free(a->lease_ns);

@@ -177,10 +177,14 @@ apisync_want(struct kube_api *a, enum kind_idx k, const json_t *entry,
 	    !apisync_session_ours(a, o)) || (k == KIND_ADVERT &&
 	    apisync_advert_count(a, name, &count) == -1))
 		return NULL;
-	/* A copy: the build's entries are also what the JSON API shows. */
-	w = json_pack("{s:o, s:I}", "conditions", json_deep_copy(
-	    json_object_get(entry, "conditions")), "observedGeneration",
-	    (json_int_t)gen);
+	/*
+	 * A copy: the build's entries are also what the JSON API shows. The
+	 * generation goes in each condition only: the schemas have no
+	 * status.observedGeneration, the server would drop it, and a field
+	 * the object never shows would be sent again at every new version.
+	 */
+	w = json_pack("{s:o}", "conditions", json_deep_copy(
+	    json_object_get(entry, "conditions")));
 	if (k == KIND_SESSION)
 		apisync_established(a, w, name, gen);
 	if (k == KIND_CONFIG && json_object_get(entry, "observedASNumber")) {
@@ -233,12 +237,32 @@ apisync_viewed(const json_t *view, const json_t *uid, const json_t *want)
 	    uid != NULL && json_equal(vuid, uid);
 }
 
+/*
+ * Whether want was written from version rv and the watch has not shown
+ * the object since. Computed again against that same version, the patch
+ * would differ only in lastTransitionTime (the condition is not there
+ * yet, so it is stamped now) and be sent again: under load, when the
+ * watch lags seconds behind, one write a build, each changing the object
+ * and each a watch event for every speaker.
+ */
+static int
+apisync_pending(struct kube_api *a, const char *key, const char *rv,
+    const json_t *want)
+{
+	const json_t *s = json_object_get(a->sent, key);
+	const char *srv = json_string_value(json_object_get(s, "rv"));
+
+	return s != NULL && rv != NULL && srv != NULL && strcmp(rv, srv) == 0 &&
+	    json_equal(json_object_get(s, "want"), want);
+}
+
 static void
 apisync_one(struct kube_api *a, enum kind_idx k, const json_t *entry,
     const char *now)
 {
 	const char *name = json_string_value(json_object_get(entry, "name"));
 	json_t *o, *want, *patch, *uid;
+	const char *rv;
 	char *key, *path;
 	int sent;
 
@@ -253,13 +277,23 @@ apisync_one(struct kube_api *a, enum kind_idx k, const json_t *entry,
 		free(key);
 		return;
 	}
+	rv = apisync_meta(o, "resourceVersion");
+	if (apisync_pending(a, key, rv, want)) {
+		json_decref(want);
+		free(key);
+		return;
+	}
 	patch = patch_status(json_object_get(o, "status"), want, now);
 	sent = 1;
-	if (patch != NULL) {
+	if (patch == NULL)
+		json_object_del(a->sent, key);
+	else {
 		path = apisync_path(k, name, "/status");
-		sent = writer_patch(a->writer, key, path, patch, apisync_meta(o,
-		    "resourceVersion"));
+		sent = writer_patch(a->writer, key, path, patch, rv);
 		free(path);
+		if (sent)
+			json_object_set_new(a->sent, key, json_pack("{s:s?, "
+			    "s:O}", "rv", rv, "want", want));
 	}
 	/* A view held back by the writer (pace, back-off) is not written yet:
 	 * the writer's call to recompute must find it different. */

@@ -613,6 +613,9 @@ struct kube_api {
 	struct model		*applied;
 	json_t			*peers;		/* session -> FSM state */
 	json_t			*views;		/* key -> status we last wrote */
+	/* key -> {rv, want}: a status written from that version and not yet
+	 * seen back through the watch. */
+	json_t			*sent;
 	struct event		*ev_build, *ev_resync;
 	int			 stopping;	/* no more builds or applies */
 	struct kube_req		*stop_req;	/* stop.c's write, in flight */
