@@ -31,6 +31,12 @@
  * objects) make one build; short, as every change waits this long.
  */
 #define API_DEBOUNCE_USEC	10000
+/*
+ * The periodic resync replays the cache (client-go's resync): every cached
+ * object is parsed and reconciled again, and only what differs from the
+ * cached objects is written. It does not ask the server: the watches keep
+ * the cache current, and a watch that cannot resume (410 Gone) relists.
+ */
 #define API_RESYNC_SEC		300
 
 static const char *
@@ -105,8 +111,9 @@ api_first_error(const struct kerrs *e)
 	return "";
 }
 
+/* quiet: a replay of an object already seen, refused and reported once. */
 static void
-api_put(struct kube_api *a, enum kind_idx k, const json_t *obj)
+api_put(struct kube_api *a, enum kind_idx k, const json_t *obj, int quiet)
 {
 	struct kobj_version v;
 	struct kerrs errs;
@@ -118,19 +125,21 @@ api_put(struct kube_api *a, enum kind_idx k, const json_t *obj)
 	memset(&v, 0, sizeof(v));
 	r = object_parse(obj, &v, &errs, why, sizeof(why));
 	if (r != 1 || v.kind == NULL || v.kind->idx != k) {
-		api_log_errors(&errs, kind_at(k)->kind, name);
+		if (!quiet)
+			api_log_errors(&errs, kind_at(k)->kind, name);
 		object_version_clear(&v);
 		kerr_clear(&errs);
 		return;
 	}
-	if (kerr_nfatal(&errs) > 0)
+	if (kerr_nfatal(&errs) > 0 && !quiet)
 		events_post(a->events, kind_at(k)->kind, obj, 1,
 		    "InvalidConfig", "Validate", "refused; the last valid version "
 		    "stays in force: %s", api_first_error(&errs));
 	if (k == KIND_SESSION && !api_session_usable(a, obj))
 		store_del(a->store, k, v.name);
 	else {
-		api_log_errors(&errs, kind_at(k)->kind, v.name);
+		if (!quiet)
+			api_log_errors(&errs, kind_at(k)->kind, v.name);
 		store_put(a->store, &v, &errs, NULL, 0);
 	}
 	object_version_clear(&v);
@@ -162,7 +171,7 @@ api_event(void *arg, enum informer_ev ev, json_t *obj)
 	if (ev == INFORMER_DELETE)
 		store_del(ia->a->store, ia->k, name);
 	else
-		api_put(ia->a, ia->k, obj);
+		api_put(ia->a, ia->k, obj, 0);
 	/* Still carrying our finalizer: the session lives on elsewhere. */
 	if (ia->k == KIND_SESSION && ev == INFORMER_DELETE &&
 	    patch_has_finalizer(obj, ia->a->fin))
@@ -219,6 +228,23 @@ api_build_cb(evutil_socket_t fd, short what, void *arg)
 	kstats_reconcile(a->stats, kstats_clock() - t0);
 }
 
+/* Every cached object through the store again, then one build. */
+static void
+api_replay(struct kube_api *a)
+{
+	const char *name;
+	json_t *o;
+	size_t k;
+
+	for (k = 0; k < KIND_N; k++) {
+		if (!api_synced(a, (enum kind_idx)k))
+			continue;
+		json_object_foreach(api_objs(a, (enum kind_idx)k), name, o)
+			api_put(a, (enum kind_idx)k, o, 1);
+	}
+	api_dirty(a);
+}
+
 static void
 api_resync_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -226,7 +252,7 @@ api_resync_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	kube_api_resync(a);
+	api_replay(a);
 }
 
 void

@@ -86,7 +86,8 @@ json_t		*kube_api_status(struct kube_api *, const char *kind);
 /* The speaker's peer_state hook: session status follows the FSM at once. */
 void		 kube_api_peer_state(struct kube_api *, const char *session,
 		    enum bgp_state to, const char *reason);
-/* Relist everything now (SIGHUP). */
+/* Relist everything now (SIGHUP); the periodic resync only replays the
+ * cache. */
 void		 kube_api_resync(struct kube_api *);
 /*
  * 0 once the API server has been unreachable (no response, 5xx or 429,
