@@ -606,7 +606,9 @@ def test_recovery(lab):
     pp = poll("policy status", lambda: (lambda o: o if o.get("status", {}).get(
         "activeSessions") == 1 else None)(lab.get("bgppeeringpolicy", "mesh")))
     assert pp["status"]["matchedEndpoints"] == 2
-    rib_c = lab.show("c", "rib", "ipv4")
-    assert sorted(r["prefix"] for r in rib_c["routes"]) == ["192.0.2.128/26"]
+    # C's lists after the restart wait out their own back-off (up to about
+    # a second, more after repeated failures): nothing above waits for C.
+    poll("C's RIB", lambda: sorted(r["prefix"] for r in lab.show(
+        "c", "rib", "ipv4")["routes"]) == ["192.0.2.128/26"])
     for n in NODES:
         assert "listing again" in lab.log("bgpd-" + n) or "relist" in lab.log("bgpd-" + n)
