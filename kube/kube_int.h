@@ -485,7 +485,7 @@ int		 informer_synced(const struct informer *);
 json_t		*informer_get(const struct informer *, const char *name);
 /* name -> object, borrowed: every object as the server last showed it. */
 json_t		*informer_objects(const struct informer *);
-/* Relist now (periodic resync); changes are diffed against the cache. */
+/* Relist now (SIGHUP); changes are diffed against the cache. */
 void		 informer_resync(struct informer *);
 
 /* writer.c: merge patches sent one at a time per object, retried. */
