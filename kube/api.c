@@ -36,8 +36,11 @@
  * object is parsed and reconciled again, and only what differs from the
  * cached objects is written. It does not ask the server: the watches keep
  * the cache current, and a watch that cannot resume (410 Gone) relists.
+ * Overridable at build time, to run the tests with a replay every second.
  */
+#ifndef API_RESYNC_SEC
 #define API_RESYNC_SEC		300
+#endif
 
 static const char *
 api_meta_str(const json_t *obj, const char *key)
