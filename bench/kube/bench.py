@@ -241,7 +241,7 @@ def idle_report(n, dt, st, u0, u1):
     print("  watch events %d (%.2f/s); open watches %d" % (
         st["watchEvents"], st["watchEvents"] / dt, st["openWatches"]))
     polling = {k: v for k, v in req.items() if k.split(" ")[0] in ("get", "list")}
-    print("  get/list in the idle period (the 300 s relist; polling would show here): %s" % (
+    print("  get/list in the idle period (polling, or a relist after 410 Gone, would show here): %s" % (
         polling or "none"))
     sp = [k for k in u1 if k.startswith("bgpd-") and k in u0]
     if sp:
