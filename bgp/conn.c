@@ -155,12 +155,12 @@ conn_set_sockopts(struct peer *p, int fd, int af)
 	if (minttl) {
 		if (setsockopt(fd, IPPROTO_IP, IP_MINTTL, &minttl,
 		    sizeof(minttl)) == -1 && af == AF_INET)
-			log_warn("cannot set IP_MINTTL", "session=%s error=%s",
+			log_warn("cannot set IP_MINTTL", "session=%s error=\"%s\"",
 			    p->name, strerror(errno));
 		if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 		    IPV6_MINHOPCOUNT, &minttl, sizeof(minttl)) == -1)
 			log_warn("cannot set IPV6_MINHOPCOUNT",
-			    "session=%s error=%s", p->name, strerror(errno));
+			    "session=%s error=\"%s\"", p->name, strerror(errno));
 	}
 }
 
@@ -214,7 +214,7 @@ conn_connect(struct peer *p)
 	}
 	fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		log_warn("cannot create socket", "session=%s error=%s",
+		log_warn("cannot create socket", "session=%s error=\"%s\"",
 		    p->name, strerror(errno));
 		return NULL;
 	}
@@ -229,13 +229,13 @@ conn_connect(struct peer *p)
 		addr_to_sockaddr(&p->conf.local_addr, 0, &ls, &ll);
 		if (bind(fd, (struct sockaddr *)&ls, ll) == -1)
 			log_warn("cannot bind source address",
-			    "session=%s addr=%s error=%s", p->name,
+			    "session=%s addr=%s error=\"%s\"", p->name,
 			    addr_fmt(&p->conf.local_addr, ab, sizeof(ab)),
 			    strerror(errno));
 	}
 	if (connect(fd, (struct sockaddr *)&ss, sl) == -1 &&
 	    errno != EINPROGRESS) {
-		log_info("connect failed", "session=%s addr=%s error=%s",
+		log_info("connect failed", "session=%s addr=%s error=\"%s\"",
 		    p->name, addr_fmt(&p->conf.remote_addr, ab, sizeof(ab)),
 		    strerror(errno));
 		close(fd);
@@ -291,7 +291,7 @@ conn_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			log_warn("accept failed", "error=%s", strerror(errno));
+			log_warn("accept failed", "error=\"%s\"", strerror(errno));
 		return;
 	}
 	addr_from_sockaddr((struct sockaddr *)&ss, &ra, NULL);

@@ -161,7 +161,7 @@ kube_dir_reload(struct kube_dir *d)
 
 	if (load_dir(d->dir, &set) == -1) {
 		log_error("cannot read the configuration directory; keeping "
-		    "the current configuration", "dir=%s error=%s", d->dir,
+		    "the current configuration", "dir=%s error=\"%s\"", d->dir,
 		    strerror(errno));
 		return;
 	}
@@ -238,7 +238,7 @@ dir_watch(struct kube_dir *d)
 	d->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (d->ifd == -1 || inotify_add_watch(d->ifd, d->dir, mask) == -1) {
 		log_warn("cannot watch the configuration directory; re-read "
-		    "it with SIGHUP", "dir=%s error=%s", d->dir,
+		    "it with SIGHUP", "dir=%s error=\"%s\"", d->dir,
 		    strerror(errno));
 		if (d->ifd != -1)
 			close(d->ifd);
