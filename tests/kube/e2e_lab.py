@@ -16,7 +16,6 @@ import signal
 import subprocess
 import tempfile
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -260,6 +259,28 @@ def make_lab(prefix, nodes=NODES, speakers=True, fib=True):
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return lab
+
+
+def lab_fixture(request, prefix, **kw):
+    """The body of a test module's lab fixture (a generator to yield from):
+    skip without root or tools, start the lab, and on the way out print the
+    speakers' logs when the test failed (or E2E_LOGS is set), tear down and
+    remove the directory (kept with E2E_KEEP)."""
+    import pytest
+
+    why = skip_reason()
+    if why:
+        pytest.skip(why)
+    failed = request.session.testsfailed
+    lab = make_lab(prefix, **kw)
+    try:
+        yield lab
+    finally:
+        if request.session.testsfailed != failed or os.environ.get("E2E_LOGS"):
+            print(lab.tail())
+        lab.teardown()
+        if not os.environ.get("E2E_KEEP"):
+            shutil.rmtree(lab.tmp, ignore_errors=True)
 
 
 def skip_reason():

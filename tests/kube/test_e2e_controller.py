@@ -6,7 +6,6 @@ API server (see e2e_lab.py). Each test builds its own lab and removes it.
 
 import calendar
 import os
-import shutil
 import signal
 import sys
 import time
@@ -14,8 +13,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lab import (ADDR, NODES, cond, cond_is, make_lab, poll,  # noqa: E402
-                     skip_reason)
+from e2e_lab import ADDR, NODES, cond, cond_is, lab_fixture, poll  # noqa: E402
 
 PFX = os.environ.get("KUBE_LAB_PREFIX", "ke") + "%d-" % os.getpid()
 BASE_CONFIG = """
@@ -41,20 +39,7 @@ spec:
 
 @pytest.fixture
 def lab(request):
-    why = skip_reason()
-    if why:
-        pytest.skip(why)
-    failed = request.session.testsfailed
-    lab = make_lab(PFX)
-    try:
-        yield lab
-    finally:
-        # A failed test shows the logs (in its teardown output).
-        if request.session.testsfailed != failed or os.environ.get("E2E_LOGS"):
-            print(lab.tail())
-        lab.teardown()
-        if not os.environ.get("E2E_KEEP"):
-            shutil.rmtree(lab.tmp, ignore_errors=True)
+    yield from lab_fixture(request, PFX)
 
 
 def established(lab, name):

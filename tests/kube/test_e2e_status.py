@@ -8,14 +8,13 @@ One node of the e2e lab (e2e_lab.py) is enough.
 """
 
 import os
-import shutil
 import sys
 import time
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lab import cond_is, make_lab, poll, skip_reason  # noqa: E402
+from e2e_lab import cond_is, lab_fixture, poll  # noqa: E402
 
 PFX = "kt%d-" % os.getpid()
 
@@ -40,18 +39,7 @@ spec:
 
 @pytest.fixture
 def lab(request):
-    why = skip_reason()
-    if why:
-        pytest.skip(why)
-    failed = request.session.testsfailed
-    lab = make_lab(PFX, nodes=("a",))
-    try:
-        yield lab
-    finally:
-        if request.session.testsfailed != failed:
-            print(lab.tail())
-        lab.teardown()
-        shutil.rmtree(lab.tmp, ignore_errors=True)
+    yield from lab_fixture(request, PFX, nodes=("a",))
 
 
 @pytest.mark.parametrize("kind", sorted(OBJS))

@@ -22,7 +22,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lab import BGPD, HEALTH, METRICS, make_lab, poll, sh, skip_reason  # noqa: E402
+from e2e_lab import BGPD, HEALTH, METRICS, lab_fixture, poll, sh  # noqa: E402
 
 PFX = "km%d-" % os.getpid()
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
@@ -80,18 +80,7 @@ def stopped_cleanly(lab, name):
 
 @pytest.fixture
 def lab(request):
-    why = skip_reason()
-    if why:
-        pytest.skip(why)
-    failed = request.session.testsfailed
-    lab = make_lab(PFX, nodes=("a", "b"), speakers=False)
-    try:
-        yield lab
-    finally:
-        if request.session.testsfailed != failed:
-            print(lab.tail())
-        lab.teardown()
-        shutil.rmtree(lab.tmp, ignore_errors=True)
+    yield from lab_fixture(request, PFX, nodes=("a", "b"), speakers=False)
 
 
 def test_kube_metric_families(lab):

@@ -35,7 +35,6 @@ import itertools
 import json
 import os
 import random
-import shutil
 import ssl
 import sys
 import time
@@ -45,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lab import NET, NODES, ROOT, TOKEN, cond, make_lab, poll, skip_reason  # noqa: E402
+from e2e_lab import NET, NODES, ROOT, TOKEN, cond, lab_fixture, poll  # noqa: E402
 
 PFX = "sk%d-" % os.getpid()
 SECONDS = int(os.environ.get("BGPD_SOAK_SECONDS", "300"))
@@ -668,21 +667,9 @@ SAN_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"
 
 @pytest.fixture
 def lab(request):
-    why = skip_reason()
-    if why:
-        pytest.skip(why)
     if not os.access(ASAN_BGPD, os.X_OK):
         pytest.skip("%s not built (make asan)" % ASAN_BGPD)
-    failed = request.session.testsfailed
-    lab = make_lab(PFX, speakers=False)
-    try:
-        yield lab
-    finally:
-        if request.session.testsfailed != failed or os.environ.get("E2E_LOGS"):
-            print(lab.tail())
-        lab.teardown()
-        if not os.environ.get("E2E_KEEP"):
-            shutil.rmtree(lab.tmp, ignore_errors=True)
+    yield from lab_fixture(request, PFX, speakers=False)
 
 
 def test_soak(lab):
